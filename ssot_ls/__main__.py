@@ -1,0 +1,3 @@
+from ssot_ls.cli import main
+
+raise SystemExit(main())
