@@ -1,0 +1,345 @@
+"""Configuration: find, read and validate `[tool.ssot-ls]` / `ssot-ls.toml` / `.ssot-ls.toml`.
+
+Config is data only: we read TOML, never import or run anything from the workspace.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from ssot_ls.presets import PRESETS
+from ssot_ls.rules import Rule, RuleSet
+from ssot_ls.types import Applicability, Severity
+
+CONFIG_FILE_NAMES = ("ssot-ls.toml", ".ssot-ls.toml", "pyproject.toml")
+DEFAULT_INCLUDE = ("**/*.py", "**/*.pyi", "**/*.md")
+DEFAULT_PRESETS = ("netra-websocket",)
+
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+_DOTTED = re.compile(rf"^{_IDENTIFIER}(\.{_IDENTIFIER})*$")
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*[0-9]$")
+_TOP_KEYS = {"presets", "include", "exclude", "extend-exclude", "markdown", "rules"}
+_RULE_KEYS = {
+    "code", "old", "new", "await", "message", "severity", "calls", "when-keyword",
+    "rename-keywords", "drop-keywords", "require-keywords", "fix", "strings", "url",
+}
+
+
+class ConfigError(Exception):
+    """A config file we refuse to guess about; names the file, the line and the key."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None,
+                 key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.key = key
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.path else "config"
+        if self.line:
+            where += f":{self.line}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    source: Path | None
+    rules: RuleSet
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
+    markdown: bool = True
+    _include_spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
+    _exclude_spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_include_spec", pathspec.PathSpec.from_lines("gitwildmatch", self.include))
+        object.__setattr__(self, "_exclude_spec", pathspec.PathSpec.from_lines("gitwildmatch", self.exclude))
+
+    def is_included(self, path: Path) -> bool:
+        try:
+            relative = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            relative = path.name
+        if self._exclude_spec.match_file(relative):
+            return False
+        if not self.markdown and path.suffix.lower() == ".md":
+            return False
+        return self._include_spec.match_file(relative)
+
+    def fingerprint(self) -> str:
+        return f"{self.rules.fingerprint()}|{self.include}|{self.exclude}|{self.markdown}"
+
+
+def default_config(root: Path) -> Config:
+    """What applies with no config file at all: the seed's migration preset."""
+    rules: list[Rule] = []
+    for name in DEFAULT_PRESETS:
+        rules.extend(PRESETS[name])
+    return Config(root=root, source=None, rules=RuleSet(tuple(rules)))
+
+
+class _KeyLocator:
+    """Finds the line of a key in the raw TOML text (tomllib does not keep positions)."""
+
+    def __init__(self, text: str, prefix: str) -> None:
+        self.lines = text.splitlines()
+        self.prefix = prefix  # "tool.ssot-ls." in pyproject.toml, "" in ssot-ls.toml
+
+    def _tables(self) -> list[tuple[str, int]]:
+        tables = []
+        for number, raw in enumerate(self.lines, 1):
+            line = raw.strip()
+            match = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", line)
+            if match:
+                tables.append((match.group(1).replace('"', "").replace(" ", ""), number))
+        return tables
+
+    def section_line(self, rule_index: int | None = None) -> int | None:
+        target = self.prefix + "rules" if rule_index is not None else self.prefix.rstrip(".")
+        seen = -1
+        for name, number in self._tables():
+            if name == target:
+                seen += 1
+                if rule_index is None or seen == rule_index:
+                    return number
+        return None
+
+    def key_line(self, key: str, rule_index: int | None = None) -> int | None:
+        start = self.section_line(rule_index) or 0
+        if rule_index is None and not self.prefix:
+            start = 0
+        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+        for number in range(start + 1 if start else 1, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if number > start + 1 and start and re.match(r"^\s*\[", line):
+                break
+            if pattern.match(line):
+                return number
+        # Inline tables: `rules = [{code = ...}]` — fall back to the first mention.
+        for number, line in enumerate(self.lines, 1):
+            if re.search(rf"\b{re.escape(key)}\s*=", line):
+                return number
+        return start or None
+
+
+def load_config_file(path: Path) -> Config | None:
+    """Read one config file; None when it is a pyproject.toml without `[tool.ssot-ls]`."""
+    try:
+        raw_text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read config: {err}", path) from err
+    try:
+        document = tomllib.loads(raw_text)
+    except tomllib.TOMLDecodeError as err:
+        match = re.search(r"line (\d+)", str(err))
+        raise ConfigError(f"invalid TOML: {err}", path, int(match.group(1)) if match else None) from err
+    if path.name == "pyproject.toml":
+        section = document.get("tool", {}).get("ssot-ls")
+        if section is None:
+            return None
+        prefix = "tool.ssot-ls."
+    else:
+        section = document
+        prefix = ""
+    locate = _KeyLocator(raw_text, prefix)
+    return _parse_section(section, path, locate)
+
+
+def _fail(message: str, path: Path, locate: _KeyLocator, key: str,
+          rule_index: int | None = None) -> ConfigError:
+    shown = f"rules[{rule_index}].{key}" if rule_index is not None else key
+    return ConfigError(message, path, locate.key_line(key, rule_index), shown)
+
+
+def _string_list(value: Any, key: str, path: Path, locate: _KeyLocator,
+                 rule_index: int | None = None) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail("expected a list of strings", path, locate, key, rule_index)
+    return tuple(value)
+
+
+def _parse_section(section: dict[str, Any], path: Path, locate: _KeyLocator) -> Config:
+    if not isinstance(section, dict):
+        raise ConfigError("expected a table", path, locate.section_line(), "tool.ssot-ls")
+    for key in section:
+        if key not in _TOP_KEYS:
+            raise _fail(f"unknown key (expected one of: {', '.join(sorted(_TOP_KEYS))})", path, locate, key)
+    rules: list[Rule] = []
+    for name in _string_list(section.get("presets", []), "presets", path, locate):
+        if name not in PRESETS:
+            known = ", ".join(sorted(PRESETS))
+            raise _fail(f"unknown preset {name!r} (known: {known})", path, locate, "presets")
+        rules.extend(PRESETS[name])
+    raw_rules = section.get("rules", [])
+    if not isinstance(raw_rules, list):
+        raise _fail("expected an array of tables ([[rules]])", path, locate, "rules")
+    seen = {rule.code: rule.origin for rule in rules}
+    for index, raw in enumerate(raw_rules):
+        rule = _parse_rule(raw, index, path, locate)
+        if rule.code in seen:
+            raise _fail(f"duplicate rule code {rule.code!r} (also defined in {seen[rule.code]})",
+                        path, locate, "code", index)
+        seen[rule.code] = rule.origin
+        rules.append(rule)
+    include = _string_list(section.get("include", list(DEFAULT_INCLUDE)), "include", path, locate)
+    exclude = _string_list(section.get("exclude", []), "exclude", path, locate)
+    exclude += _string_list(section.get("extend-exclude", []), "extend-exclude", path, locate)
+    markdown = section.get("markdown", True)
+    if not isinstance(markdown, bool):
+        raise _fail("expected true or false", path, locate, "markdown")
+    return Config(root=path.parent, source=path, rules=RuleSet(tuple(rules)),
+                  include=include, exclude=exclude, markdown=markdown)
+
+
+def _split_path(value: Any, key: str, path: Path, locate: _KeyLocator,
+                index: int) -> tuple[str, str | None]:
+    if not isinstance(value, str):
+        raise _fail("expected a string \"module\" or \"module:name\"", path, locate, key, index)
+    module, _, name = value.partition(":")
+    if not _DOTTED.match(module) or (name and not re.fullmatch(_IDENTIFIER, name)) or value.endswith(":"):
+        raise _fail(f"malformed path {value!r}: expected \"pkg.module\" or \"pkg.module:name\"",
+                    path, locate, key, index)
+    return module, name or None
+
+
+def _parse_rule(raw: Any, index: int, path: Path, locate: _KeyLocator) -> Rule:
+    if not isinstance(raw, dict):
+        raise ConfigError("each rule must be a table", path, locate.section_line(index), f"rules[{index}]")
+
+    def fail(message: str, key: str) -> ConfigError:
+        return _fail(message, path, locate, key, index)
+
+    for key in raw:
+        if key not in _RULE_KEYS:
+            raise fail(f"unknown key (expected one of: {', '.join(sorted(_RULE_KEYS))})", key)
+    for required in ("code", "old"):
+        if required not in raw:
+            raise ConfigError(f"missing required key {required!r}", path,
+                              locate.section_line(index), f"rules[{index}].{required}")
+    code = raw["code"]
+    if not isinstance(code, str) or not _CODE.match(code):
+        raise fail("expected a code like \"SSOT101\" (letters, then digits)", "code")
+    old_module, old_name = _split_path(raw["old"], "old", path, locate, index)
+    new_module = new_name = None
+    if "new" in raw:
+        new_module, new_name = _split_path(raw["new"], "new", path, locate, index)
+        if old_name is None and new_name is not None:
+            raise fail("a whole-module rule (old without \":name\") needs a module as new", "new")
+
+    def flag(key: str, default: bool) -> bool:
+        value = raw.get(key, default)
+        if not isinstance(value, bool):
+            raise fail("expected true or false", key)
+        return value
+
+    def text(key: str, choices: Iterable[str] | None = None) -> str | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise fail("expected a string", key)
+        if choices is not None and value not in choices:
+            raise fail(f"expected one of: {', '.join(choices)}", key)
+        return value
+
+    def keywords(key: str) -> tuple[str, ...]:
+        values = _string_list(raw.get(key, []), key, path, locate, index)
+        for value in values:
+            if not re.fullmatch(_IDENTIFIER, value):
+                raise fail(f"{value!r} is not a keyword argument name", key)
+        return values
+
+    renames = raw.get("rename-keywords", {})
+    if not isinstance(renames, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and re.fullmatch(_IDENTIFIER, k)
+        and re.fullmatch(_IDENTIFIER, v) for k, v in renames.items()
+    ):
+        raise fail("expected a table of keyword renames, e.g. {old_kw = \"new_kw\"}", "rename-keywords")
+    awaitable = flag("await", False)
+    when_keyword = text("when-keyword")
+    if when_keyword is not None and not re.fullmatch(_IDENTIFIER, when_keyword):
+        raise fail(f"{when_keyword!r} is not a keyword argument name", "when-keyword")
+    if when_keyword is not None and old_name is None:
+        raise fail("when-keyword needs old = \"module:name\" (a callable)", "when-keyword")
+    has_call_keys = awaitable or renames or raw.get("drop-keywords") or raw.get("require-keywords")
+    if has_call_keys and old_name is None:
+        raise fail("call keys (await, *-keywords) need old = \"module:name\"", "old")
+    severity = text("severity", [s.value for s in Severity]) or "warning"
+    fix = text("fix", ["safe", "unsafe", "none"])
+    line = locate.section_line(index)
+    return Rule(
+        code=code, old_module=old_module, old_name=old_name, new_module=new_module,
+        new_name=new_name, awaitable=awaitable, message=text("message"),
+        severity=Severity(severity), calls=text("calls", ["rewrite", "report"]) or "rewrite",
+        when_keyword=when_keyword, rename_keywords=dict(renames),
+        drop_keywords=keywords("drop-keywords"), require_keywords=keywords("require-keywords"),
+        fix=(Applicability.DISPLAY_ONLY if fix == "none" else Applicability(fix)) if fix else None,
+        strings=flag("strings", True), url=text("url"),
+        origin=f"{path}:{line}" if line else str(path),
+    )
+
+
+class ConfigResolver:
+    """Finds the config that applies to a path: `--config` override, else the closest file."""
+
+    def __init__(self, override: Path | None = None) -> None:
+        self.override = override
+        self._by_folder: dict[Path, Config] = {}
+        self._override_config: Config | None = None
+
+    def invalidate(self) -> None:
+        self._by_folder.clear()
+        self._override_config = None
+
+    def for_path(self, path: Path) -> Config:
+        if self.override is not None:
+            if self._override_config is None:
+                loaded = load_config_file(self.override)
+                if loaded is None:
+                    raise ConfigError("no [tool.ssot-ls] section", self.override)
+                self._override_config = loaded
+            return self._override_config
+        path = Path(path).absolute()
+        folder = path if path.is_dir() else path.parent
+        return self._for_folder(folder)
+
+    def _for_folder(self, folder: Path) -> Config:
+        visited: list[Path] = []
+        current = folder
+        config: Config | None = None
+        while True:
+            cached = self._by_folder.get(current)
+            if cached is not None:
+                config = cached
+                break
+            visited.append(current)
+            config = self._config_in(current)
+            if config is not None:
+                break
+            if current.parent == current:
+                config = default_config(folder)
+                break
+            current = current.parent
+        for seen in visited:
+            self._by_folder[seen] = config
+        return config
+
+    @staticmethod
+    def _config_in(folder: Path) -> Config | None:
+        for name in CONFIG_FILE_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                loaded = load_config_file(candidate)
+                if loaded is not None:
+                    return loaded
+        return None

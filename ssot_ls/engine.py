@@ -1,0 +1,280 @@
+"""The engine's public face: check a document, fix it, fix one finding, suppress one.
+
+Pure functions over text; no LSP or terminal types. Both front ends call only these, so the
+CLI and the editor always agree.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ssot_ls.analysis import Analysis, analyze_python, is_suppressed, suppressions
+from ssot_ls.config import Config
+from ssot_ls.fixes import Fixer, verified
+from ssot_ls.text import LineIndex, apply_edits, diff_edits
+from ssot_ls.types import Applicability, Edit, Finding, Fix
+
+PYTHON_SUFFIXES = {".py", ".pyi"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+MAX_FIX_ROUNDS = 6
+
+
+@dataclass
+class FixResult:
+    text: str
+    edits: list[Edit]  # against the original text
+    fixed: int
+    remaining: list[Finding]  # findings of the new text
+    converged: bool
+
+
+@dataclass
+class _Unit:
+    """One piece of Python: a whole file, or one fence of a Markdown document."""
+
+    code: str
+    to_document: Callable[[int], int]
+    document_edits: Callable[[str, list[Edit]], list[Edit] | None]
+    ignored_codes: frozenset[str] | None
+    package: str | None
+    fence: object | None = None
+
+
+def is_python(path: Path) -> bool:
+    return path.suffix.lower() in PYTHON_SUFFIXES
+
+
+def is_markdown(path: Path) -> bool:
+    return path.suffix.lower() in MARKDOWN_SUFFIXES
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_of_folder(folder: Path) -> tuple[str, ...]:
+    parts: list[str] = []
+    current = folder
+    while (current / "__init__.py").is_file() and current.parent != current:
+        parts.insert(0, current.name)
+        current = current.parent
+    return tuple(parts)
+
+
+def package_of(path: Path) -> str | None:
+    """The dotted package a module lives in (package root: the first folder upward without
+    `__init__.py`); None for a top-level module, where relative imports cannot resolve."""
+    try:
+        parts = _package_of_folder(Path(path).absolute().parent)
+    except OSError:
+        return None
+    return ".".join(parts) or None
+
+
+def _units(text: str, path: Path, config: Config) -> Iterator[_Unit]:
+    if is_markdown(path):
+        if not config.markdown:
+            return
+        from ssot_ls.markdown import python_fences
+
+        for fence in python_fences(text):
+            yield _Unit(fence.code, fence.to_document,
+                        lambda new_code, _edits, f=fence: f.document_edits(new_code),
+                        fence.ignored_codes, None, fence)
+    else:
+        yield _Unit(text, lambda offset: offset, lambda _new, edits: edits, None, package_of(path))
+
+
+def _analysed_units(text: str, path: Path, config: Config) -> Iterator[tuple[int, _Unit, Analysis]]:
+    rules = config.rules
+    if not rules.rules or not rules.may_match(text):
+        return  # the byte prefilter: no needle, no parse
+    for index, unit in enumerate(_units(text, path, config)):
+        if unit.ignored_codes is not None and not unit.ignored_codes:
+            continue
+        if not rules.may_match(unit.code):
+            continue
+        analysis = analyze_python(unit.code, rules, unit.package)
+        if analysis.findings:
+            yield index, unit, analysis
+
+
+def _split_group(group: str) -> tuple[int, str]:
+    index, _, inner = group.partition("|")
+    return int(index), inner
+
+
+def check_source(text: str, path: Path, config: Config) -> list[Finding]:
+    """Every finding in ``text`` (a .py/.pyi file or a Markdown document). Never raises on
+    bad input: code that does not parse still has its import lines checked."""
+    path = Path(path)
+    findings: list[Finding] = []
+    for index, unit, analysis in _analysed_units(text, path, config):
+        table = suppressions(unit.code)
+        fixer = Fixer(analysis, unit.package)
+        for raw in analysis.findings:
+            code = raw.rule.code
+            if is_suppressed(table, raw.line, code) or is_suppressed(table, raw.statement_line, code):
+                continue
+            if unit.ignored_codes and code in unit.ignored_codes:
+                continue
+            plan = fixer.plan(raw.group)
+            message = raw.message
+            if plan.applicability is None and raw.rule.has_replacement and plan.reason:
+                message = f"{message} — no automatic fix: {plan.reason}"
+            findings.append(Finding(
+                code=code, message=message, severity=raw.rule.severity,
+                start=unit.to_document(raw.start), end=unit.to_document(raw.end), kind=raw.kind,
+                applicability=plan.applicability, no_fix_reason=plan.reason,
+                fix_title=plan.title or None, group=f"{index}|{raw.group}",
+            ))
+    findings.sort(key=lambda f: (f.start, f.code))
+    return findings
+
+
+def _fix_unit(unit: _Unit, analysis: Analysis, groups: list[str]) -> tuple[list[Edit], list[str]]:
+    """Document edits for some groups of one unit, verified; the groups actually fixed."""
+    fixer = Fixer(analysis, unit.package)
+    edits, fixed = fixer.edits(groups)
+    new_code = verified(unit.code, edits, must_parse=analysis.parsed) if edits else None
+    if new_code is None and len(fixed) > 1:
+        # One bad group must not sink the others: keep the ones that verify on their own.
+        for group in fixed:
+            single, done = fixer.edits([group])
+            if single and verified(unit.code, single, must_parse=analysis.parsed) is not None:
+                edits, fixed = single, done
+                new_code = apply_edits(unit.code, single)
+                break
+    if new_code is None:
+        return [], []
+    document_edits = unit.document_edits(new_code, edits)
+    if document_edits is None:
+        return [], []
+    return document_edits, fixed
+
+
+def fix_group(text: str, path: Path, config: Config, group: str) -> Fix | None:
+    """The quick fix for one finding (its ``group``); None when there is none or it would not
+    produce valid code."""
+    path = Path(path)
+    try:
+        unit_index, inner = _split_group(group)
+    except ValueError:
+        return None
+    for index, unit, analysis in _analysed_units(text, path, config):
+        if index != unit_index:
+            continue
+        plan = Fixer(analysis, unit.package).plan(inner)
+        if plan.applicability is None:
+            return None
+        edits, fixed = _fix_unit(unit, analysis, [inner])
+        if not fixed:
+            return None
+        return Fix(plan.applicability, plan.title, tuple(edits))
+    return None
+
+
+def fixes_for_findings(text: str, path: Path, config: Config, findings: list[Finding]) -> list[Finding]:
+    """The same findings, with ``fix`` filled in where a fix exists."""
+    cache: dict[str, Fix | None] = {}
+    result = []
+    for finding in findings:
+        if finding.group is None or not finding.fixable:
+            result.append(finding)
+            continue
+        if finding.group not in cache:
+            cache[finding.group] = fix_group(text, path, config, finding.group)
+        result.append(finding.with_fix(cache[finding.group]))
+    return result
+
+
+def fix_source(text: str, path: Path, config: Config, *, unsafe: bool = False,
+               codes: Collection[str] | None = None) -> FixResult:
+    """Apply every allowed fix, re-analyse, repeat until nothing fixable is left (bounded)."""
+    path = Path(path)
+    current = text
+    fixed_total = 0
+    converged = False
+    for _ in range(MAX_FIX_ROUNDS):
+        findings = check_source(current, path, config)
+        wanted = _wanted_groups(findings, unsafe, codes)
+        if not wanted:
+            converged = True
+            break
+        edits: list[Edit] = []
+        fixed_groups: set[str] = set()
+        for index, unit, analysis in _analysed_units(current, path, config):
+            groups = [inner for unit_index, inner in wanted if unit_index == index]
+            if not groups:
+                continue
+            unit_edits, fixed = _fix_unit(unit, analysis, groups)
+            edits.extend(unit_edits)
+            fixed_groups.update(f"{index}|{g}" for g in fixed)
+        if not edits:
+            break  # what is left cannot be applied (would not verify): stop, don't loop
+        current = apply_edits(current, edits)
+        fixed_total += sum(1 for f in findings if f.group in fixed_groups)
+    remaining = check_source(current, path, config) if current != text or not converged else \
+        check_source(text, path, config)
+    if not converged:
+        converged = not _wanted_groups(remaining, unsafe, codes)
+    return FixResult(current, diff_edits(text, current), fixed_total, remaining, converged)
+
+
+def _wanted_groups(findings: list[Finding], unsafe: bool,
+                   codes: Collection[str] | None) -> list[tuple[int, str]]:
+    wanted: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for finding in findings:
+        if finding.applicability is None or not finding.applicability.allowed(unsafe):
+            continue
+        if codes is not None and finding.code not in codes:
+            continue
+        if finding.group and finding.group not in seen:
+            seen.add(finding.group)
+            wanted.append(_split_group(finding.group))
+    return wanted
+
+
+def suppression_edit(text: str, path: Path, finding: Finding) -> Edit:
+    """An edit that silences ``finding``: `# ssot: ignore[CODE]` on its line (Python), or the
+    `<!-- ssot: ignore[CODE] -->` comment before its fence (Markdown)."""
+    path = Path(path)
+    if is_markdown(path) and finding.group:
+        unit_index, _ = _split_group(finding.group)
+        for index, unit in enumerate(_units(text, path, _fence_config(path))):
+            if index == unit_index and unit.fence is not None:
+                return unit.fence.ignore_comment_edit(finding.code)
+    index = LineIndex(text)
+    line = index.line_of(finding.start)
+    end = index.line_end(line)
+    content = text[index.line_start(line):end]
+    marker = "# ssot: ignore["
+    at = content.find(marker)
+    if at != -1:
+        close = content.find("]", at)
+        if close != -1:
+            position = index.line_start(line) + close
+            return Edit(position, position, f",{finding.code}")
+    return Edit(end, end, f"  # ssot: ignore[{finding.code}]")
+
+
+def _fence_config(path: Path) -> Config:
+    """Fences are found regardless of rules; any config with markdown on will do."""
+    from ssot_ls.config import default_config
+
+    return default_config(path.parent)
+
+
+__all__ = [
+    "Applicability",
+    "FixResult",
+    "check_source",
+    "fix_group",
+    "fix_source",
+    "fixes_for_findings",
+    "is_markdown",
+    "is_python",
+    "package_of",
+    "suppression_edit",
+]

@@ -1,0 +1,53 @@
+"""Turn the stdlib `ast`'s (line, UTF-8 byte column) positions into text offsets."""
+
+from __future__ import annotations
+
+import re
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class AstPositions:
+    """`ast` counts lines the way the tokenizer does (\\r\\n, \\r, \\n) and columns in UTF-8 bytes."""
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        if "\r" in text:
+            self._starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        else:
+            starts = [0]
+            index = text.find("\n")
+            while index != -1:
+                starts.append(index + 1)
+                index = text.find("\n", index + 1)
+            self._starts = starts
+
+    def offset(self, lineno: int, col_offset: int) -> int:
+        if lineno - 1 >= len(self._starts):
+            return len(self._text)
+        start = self._starts[lineno - 1]
+        if col_offset == 0:
+            return start
+        # Fast path: ASCII prefix means bytes == characters.
+        prefix = self._text[start:start + col_offset]
+        if prefix.isascii():
+            return start + col_offset
+        line_end = self._starts[lineno] if lineno < len(self._starts) else len(self._text)
+        encoded = self._text[start:line_end].encode("utf-8", "surrogatepass")
+        return start + len(encoded[:col_offset].decode("utf-8", "replace"))
+
+    def node_range(self, node) -> tuple[int, int]:
+        start = self.offset(node.lineno, node.col_offset)
+        end = self.offset(node.end_lineno, node.end_col_offset)
+        return start, end
+
+    def line_number(self, offset: int) -> int:
+        """1-based line of ``offset``."""
+        import bisect
+
+        return bisect.bisect_right(self._starts, offset)
+
+    def line_start(self, lineno: int) -> int:
+        return self._starts[min(lineno, len(self._starts)) - 1]

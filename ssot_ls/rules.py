@@ -1,0 +1,203 @@
+"""A rule: one deprecated module or name, and where its canonical replacement lives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ssot_ls.types import Applicability, Severity
+
+DOCS_URL = "https://github.com/ssot-ls/ssot-ls/blob/main/README.md#rule-"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A snippet a rule must flag (``invalid``) or leave alone (``valid``), as in Fixit.
+
+    ``fixed`` is the expected text after ``check --fix --unsafe-fixes`` (None: unchanged).
+    """
+
+    code: str
+    fixed: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    old_module: str
+    old_name: str | None = None
+    new_module: str | None = None
+    new_name: str | None = None
+    awaitable: bool = False
+    message: str | None = None
+    severity: Severity = Severity.WARNING
+    # "rewrite": call sites are rewritten; "report": flagged, never rewritten (a person decides).
+    calls: str = "rewrite"
+    # The rule fires only at call sites that pass this keyword (e.g. a constructor argument
+    # that went away); the import itself is fine.
+    when_keyword: str | None = None
+    rename_keywords: Mapping[str, str] = field(default_factory=dict)
+    drop_keywords: tuple[str, ...] = ()
+    # A call rewrite is offered only when these keywords are present after renaming: we never
+    # invent argument values.
+    require_keywords: tuple[str, ...] = ()
+    fix: Applicability | None = None  # None: derived (see fix_applicability)
+    strings: bool = True  # also check mock.patch("...") / importlib.import_module("...") targets
+    url: str | None = None
+    origin: str = ""  # where the rule was declared, for messages
+    valid: tuple[Example, ...] = ()
+    invalid: tuple[Example, ...] = ()
+
+    @property
+    def old_path(self) -> str:
+        return f"{self.old_module}.{self.old_name}" if self.old_name else self.old_module
+
+    @property
+    def new_path(self) -> str | None:
+        if self.new_module is None:
+            return None
+        name = self.target_name
+        return f"{self.new_module}.{name}" if name else self.new_module
+
+    @property
+    def target_name(self) -> str | None:
+        """The name the old name becomes (same name when only the module moved)."""
+        if self.old_name is None:
+            return None
+        return self.new_name or self.old_name
+
+    @property
+    def has_replacement(self) -> bool:
+        return self.new_module is not None
+
+    @property
+    def is_call_rule(self) -> bool:
+        return self.when_keyword is not None
+
+    @property
+    def rewrites_calls(self) -> bool:
+        return self.calls == "rewrite" and (
+            self.awaitable or self.is_call_rule or bool(self.rename_keywords) or bool(self.drop_keywords)
+        )
+
+    @property
+    def doc_url(self) -> str:
+        return self.url or DOCS_URL + self.code.lower()
+
+    def fix_applicability(self) -> Applicability | None:
+        """How this rule's fixes apply; None when the rule only reports."""
+        if not self.has_replacement:
+            return None
+        if self.fix is not None:
+            return self.fix
+        # Awaiting a call or dropping arguments changes behaviour: the user opts in.
+        if self.awaitable or self.drop_keywords or self.is_call_rule:
+            return Applicability.UNSAFE
+        return Applicability.SAFE
+
+    def message_text(self) -> str:
+        if self.message:
+            return self.message
+        if self.is_call_rule:
+            head = f"`{self.old_path}(..., {self.when_keyword}=...)` is deprecated"
+        else:
+            head = f"`{self.old_path}` is deprecated"
+        if not self.has_replacement:
+            return head
+        use = f"await {self.new_path}(...)" if self.awaitable else self.new_path
+        return f"{head}; use `{use}`"
+
+    def fix_applicability_doc(self) -> str:
+        applicability = self.fix_applicability()
+        if applicability is None:
+            return "no automatic fix (report only)"
+        if applicability is Applicability.DISPLAY_ONLY:
+            return "fix shown, never applied automatically"
+        extra = "; call sites are reported, not rewritten" if self.calls == "report" else ""
+        if applicability is Applicability.SAFE:
+            return "safe fix (applied by --fix)" + extra
+        return "unsafe fix (applied by --fix --unsafe-fixes)" + extra
+
+    def describe(self) -> str:
+        lines = [f"{self.code}: {self.message_text()}", ""]
+        lines.append(f"  old:      {self.old_path}" + (" (whole module)" if not self.old_name else ""))
+        if self.new_path:
+            lines.append(f"  new:      {self.new_path}")
+        if self.awaitable:
+            lines.append("  await:    call sites become `await new(...)`; only inside `async def`")
+        if self.when_keyword:
+            lines.append(f"  fires:    only at calls passing `{self.when_keyword}=`")
+        if self.rename_keywords:
+            pairs = ", ".join(f"{k}={v}" for k, v in self.rename_keywords.items())
+            lines.append(f"  renames:  keyword arguments {pairs}")
+        if self.drop_keywords:
+            lines.append(f"  drops:    keyword arguments {', '.join(self.drop_keywords)}")
+        if self.require_keywords:
+            lines.append(f"  requires: keyword arguments {', '.join(self.require_keywords)} (never invented)")
+        lines.append(f"  fix:      {self.fix_applicability_doc()}")
+        lines.append(f"  severity: {self.severity.value}")
+        if self.origin:
+            lines.append(f"  from:     {self.origin}")
+        lines.append(f"  docs:     {self.doc_url}")
+        return "\n".join(lines)
+
+
+class RuleSet:
+    """Rules indexed for the analysis, plus the byte needles of the prefilter."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self._by_code = {rule.code: rule for rule in rules}
+        self.by_name: dict[tuple[str, str], Rule] = {}
+        self.call_rules: dict[tuple[str, str], Rule] = {}
+        self.by_module: dict[str, Rule] = {}
+        modules: set[str] = set()
+        for rule in rules:
+            modules.add(rule.old_module)
+            if rule.is_call_rule:
+                self.call_rules[(rule.old_module, rule.old_name or "")] = rule
+            elif rule.old_name:
+                self.by_name[(rule.old_module, rule.old_name)] = rule
+            else:
+                self.by_module[rule.old_module] = rule
+        self.modules = frozenset(modules)
+        # Every use of a module must spell its last segment: an import names it, a relative
+        # import of it names it, a dotted string names it.
+        self.needles = tuple(sorted({m.rsplit(".", 1)[-1].encode() for m in modules}))
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def get(self, code: str) -> Rule | None:
+        return self._by_code.get(code)
+
+    def may_match(self, data: bytes | str) -> bool:
+        if isinstance(data, str):
+            return any(needle.decode() in data for needle in self.needles)
+        return any(needle in data for needle in self.needles)
+
+    def module_rule(self, module: str) -> Rule | None:
+        """The whole-module rule covering ``module`` or one of its parent packages."""
+        while True:
+            rule = self.by_module.get(module)
+            if rule is not None:
+                return rule
+            if "." not in module:
+                return None
+            module = module.rsplit(".", 1)[0]
+
+    def touches(self, module: str) -> bool:
+        """Does any rule name ``module`` (or a parent module covered by a module rule)?"""
+        return module in self.modules or self.module_rule(module) is not None
+
+    def rule_for(self, module: str, name: str) -> Rule | None:
+        """The most specific non-call rule for ``module.name``."""
+        return self.by_name.get((module, name)) or self.module_rule(module)
+
+    def fingerprint(self) -> str:
+        return repr(tuple((r.code, r.old_path, r.new_path, r.awaitable, r.calls, r.when_keyword,
+                           tuple(r.rename_keywords.items()), r.drop_keywords, r.require_keywords,
+                           r.fix, r.strings, r.severity, r.message) for r in self.rules))
