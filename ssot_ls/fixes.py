@@ -159,6 +159,8 @@ class Fixer:
                         f"(the arguments of `{rule.new_path}` cannot be derived)")
         alias = binding.local if binding.local != imported_name else None
         new_local = alias or new_name
+        if not self.analysis.parsed and (new_local != binding.local or rule.awaitable):
+            raise NoFix("the code does not parse, so the uses of the name are unknown")
         if self.analysis.bound_names.get(binding.local, 0) > 1:
             raise NoFix(f"`{binding.local}` is bound more than once in this file")
         self._check_free(new_local, rule.new_module, new_name, binding.local)
@@ -440,6 +442,12 @@ class Fixer:
                 else None
         else:
             body = _remove_aliases(text, set(moved) | removed) if kept else None
+            if body is not None:
+                # New names from the module this import already names join it.
+                joining = [m for m in additions if m.module == statement.module]
+                if joining:
+                    body = _append_names(body, joining)
+                    additions = [m for m in additions if m not in joining]
         for move in [m for m in moved.values() if id(m) not in merged] + additions:
             line = _from_import(move)
             if line not in new_statements:
