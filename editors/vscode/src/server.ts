@@ -1,0 +1,247 @@
+// Owns the language client: starts it with the resolved server command, restarts and stops it,
+// and runs the server's workspace fix-all command.
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import {
+  ConfigurationParams,
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  ProgressToken,
+  RevealOutputChannelOn,
+  ServerOptions,
+  State,
+  TransportKind,
+  WorkDoneProgress,
+  WorkDoneProgressBegin,
+  WorkDoneProgressReport,
+} from 'vscode-languageclient/node';
+import { BusyTracker, progressText, WorkHandle } from './busyTracker';
+import { machineLookup } from './machine';
+import { PathVariables, resolveServerCommand, ServerCommand } from './serverCommand';
+import { SECTION, serverSettings, ServerSettings } from './settings';
+
+export const CLIENT_ID = 'ssot-ls';
+const CLIENT_NAME = 'ssot-ls';
+/** The server's executeCommand that fixes every file of the workspace. */
+export const SERVER_FIX_WORKSPACE_COMMAND = 'ssot-ls.fixWorkspace';
+
+const DOCUMENT_SELECTOR = ['python', 'markdown'].flatMap((language) =>
+  ['file', 'untitled'].map((scheme) => ({ language, scheme })),
+);
+
+function pathVariables(folder?: vscode.WorkspaceFolder): PathVariables {
+  return { home: os.homedir(), workspaceFolder: folder?.uri.fsPath };
+}
+
+function firstWorkspaceFolder(): vscode.WorkspaceFolder | undefined {
+  return vscode.workspace.workspaceFolders?.[0];
+}
+
+/** The settings for one scope (a folder or file URI; none = window), shaped for the server. */
+export function settingsFor(scope?: vscode.Uri): ServerSettings {
+  const folder = scope === undefined ? firstWorkspaceFolder() : vscode.workspace.getWorkspaceFolder(scope);
+  const configuration = vscode.workspace.getConfiguration(SECTION, scope ?? folder?.uri);
+  return serverSettings((key) => configuration.get(key), pathVariables(folder));
+}
+
+/**
+ * Answers `workspace/configuration` for our section with the same shape as initializationOptions;
+ * other sections get VS Code's usual answer.
+ */
+async function answerConfiguration(
+  params: ConfigurationParams,
+  answerOthers: () => Promise<unknown>,
+): Promise<unknown[]> {
+  const others = params.items.some((item) => item.section !== SECTION) ? await answerOthers() : [];
+  return params.items.map((item, index) => {
+    if (item.section !== SECTION) {
+      return Array.isArray(others) ? others[index] ?? null : null;
+    }
+    return settingsFor(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined);
+  });
+}
+
+export class ServerController implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private starting: Promise<void> | undefined;
+  private fixCounter = 0;
+
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly busy: BusyTracker,
+    private readonly onFailure: (message: string) => void,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.client?.state === State.Running;
+  }
+
+  /** Starts the server unless it runs or `ssot-ls.enable` is off for the window. */
+  async start(): Promise<void> {
+    if (this.client !== undefined) {
+      return;
+    }
+    if (!settingsFor().enable) {
+      this.output.info('"ssot-ls.enable" is false: the server is not started.');
+      return;
+    }
+    this.starting ??= this.busy.track('Starting ssot-ls', () => this.startClient()).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  async stop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    if (client === undefined) {
+      return;
+    }
+    try {
+      await client.stop(5000);
+    } catch (error) {
+      this.output.warn(`Stopping the server: ${String(error)}`);
+    }
+    await client.dispose().catch(() => undefined);
+  }
+
+  async restart(): Promise<void> {
+    this.output.info('Restarting the server.');
+    await this.stop();
+    await this.start();
+  }
+
+  /** Tells the server that our settings changed; it pulls the new values per folder. */
+  async notifySettingsChanged(): Promise<void> {
+    if (this.client === undefined || !this.isRunning) {
+      return;
+    }
+    await this.client.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: { [SECTION]: settingsFor() },
+    });
+  }
+
+  /**
+   * Runs the server's workspace fix-all. We pass our own progress token so the status bar
+   * follows the server's `$/progress` reports. Returns whatever the server returns.
+   */
+  async fixWorkspace(): Promise<unknown> {
+    await this.start();
+    const client = this.client;
+    if (client === undefined || !this.isRunning) {
+      throw new Error('the ssot-ls server is not running (see "SSOT: Show logs")');
+    }
+    const token: ProgressToken = `ssot-ls-fix-workspace-${process.pid}-${this.fixCounter++}`;
+    return this.busy.track('ssot-ls: fixing the workspace', async (work) => {
+      const progress = client.onProgress(WorkDoneProgress.type, token, (value) => reportProgress(work, value));
+      try {
+        return await client.sendRequest(ExecuteCommandRequest.type, {
+          command: SERVER_FIX_WORKSPACE_COMMAND,
+          arguments: [],
+          workDoneToken: token,
+        });
+      } finally {
+        progress.dispose();
+      }
+    });
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+
+  private async startClient(): Promise<void> {
+    const folder = firstWorkspaceFolder();
+    const launch = vscode.workspace.getConfiguration(SECTION, folder?.uri);
+    const resolution = await resolveServerCommand(
+      { path: launch.get<string[]>('path') ?? [], interpreter: launch.get<string>('interpreter') ?? '' },
+      pathVariables(folder),
+      machineLookup(folder?.uri),
+    );
+    if (!resolution.ok) {
+      this.output.error(resolution.message);
+      this.onFailure(resolution.message);
+      return;
+    }
+    const client = this.createClient(resolution.server, folder);
+    this.client = client;
+    try {
+      await client.start();
+      this.output.info(`Server started: ${describe(resolution.server)}`);
+    } catch (error) {
+      const message = `ssot-ls: the server (${describe(resolution.server)}) failed to start: ${String(error)}`;
+      this.output.error(message);
+      this.client = undefined;
+      await client.dispose().catch(() => undefined);
+      this.onFailure(message);
+    }
+  }
+
+  private createClient(server: ServerCommand, folder?: vscode.WorkspaceFolder): LanguageClient {
+    this.output.info(`Starting the server: ${describe(server)}`);
+    const serverOptions: ServerOptions = {
+      command: server.command,
+      args: server.args,
+      transport: TransportKind.stdio,
+      options: { cwd: folder?.uri.fsPath, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+    };
+    const busy = this.busy;
+    const serverProgress = new Map<ProgressToken, WorkHandle>();
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENT_SELECTOR,
+      diagnosticCollectionName: CLIENT_ID,
+      outputChannel: this.output,
+      traceOutputChannel: this.output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: settingsFor(),
+      middleware: {
+        workspace: {
+          configuration: (params, token, next) =>
+            answerConfiguration(params, async () => await next(params, token)),
+        },
+        // Progress the server starts itself (e.g. a workspace scan) also lights the status bar;
+        // the client still shows it as a notification.
+        handleWorkDoneProgress: (token, params, next) => {
+          if (params.kind === 'begin') {
+            serverProgress.get(token)?.end();
+            serverProgress.set(token, busy.begin(progressText(params.title, params.message, params.percentage)));
+          } else if (params.kind === 'report') {
+            serverProgress.get(token)?.report(progressText('ssot-ls', params.message, params.percentage));
+          } else {
+            serverProgress.get(token)?.end();
+            serverProgress.delete(token);
+          }
+          next(token, params);
+        },
+      },
+    };
+    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    client.onDidChangeState((change) => {
+      if (change.newState === State.Stopped) {
+        for (const work of serverProgress.values()) {
+          work.end();
+        }
+        serverProgress.clear();
+      }
+    });
+    return client;
+  }
+}
+
+function reportProgress(
+  work: WorkHandle,
+  value: WorkDoneProgressBegin | WorkDoneProgressReport | { kind: 'end'; message?: string },
+): void {
+  if (value.kind === 'begin') {
+    work.report(progressText(value.title, value.message, value.percentage));
+  } else if (value.kind === 'report') {
+    work.report(progressText('ssot-ls', value.message, value.percentage));
+  }
+}
+
+function describe(server: ServerCommand): string {
+  return `${[server.command, ...server.args].join(' ')} (from ${server.source})`;
+}
