@@ -45,6 +45,18 @@ async def connect(user_ctx):
     return manager
 """
 
+# A Markdown doc with the same import in a Python fence (0-based line 5).
+SEED_MARKDOWN = f"""\
+# Connecting
+
+Get a manager:
+
+```python
+{DEPRECATED_IMPORT}
+```
+"""
+MARKDOWN_IMPORT_LINE = 5
+
 WAIT_MS = 20_000
 SESSION_TIMEOUT_S = 120
 
@@ -86,6 +98,7 @@ class Session:
     quickfix_file: Path
     fix_on_save_file: Path
     unopened_file: Path
+    markdown_file: Path
     results: dict
     log: str
 
@@ -117,6 +130,9 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     unopened_file = app / "background.py"
     for path in (quickfix_file, fix_on_save_file, unopened_file):
         path.write_text(SEED_SOURCE, encoding="utf-8")
+    markdown_file = workspace / "docs" / "connecting.md"
+    markdown_file.parent.mkdir()
+    markdown_file.write_text(SEED_MARKDOWN, encoding="utf-8")
 
     # The user's init.lua: the README's setup block, then its fix-on-save snippet.
     init_lua = tmp / "init.lua"
@@ -138,6 +154,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
         "canonical_import": CANONICAL_IMPORT,
         "fix_on_save_file": str(fix_on_save_file),
         "unopened_file": str(unopened_file),
+        "markdown_file": str(markdown_file),
     }
     spec_file = tmp / "spec.json"
     spec_file.write_text(json.dumps(spec), encoding="utf-8")
@@ -176,6 +193,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
         quickfix_file=quickfix_file,
         fix_on_save_file=fix_on_save_file,
         unopened_file=unopened_file,
+        markdown_file=markdown_file,
         results=json.loads(results_file.read_text(encoding="utf-8")),
         log=log,
     )
@@ -220,6 +238,13 @@ def test_fix_on_save_snippet_writes_fixed_file(session: Session) -> None:
     assert result["diagnostics_before"]
     assert result["modified_after_write"] is False
     assert_fully_migrated(session.fix_on_save_file.read_text(encoding="utf-8"))
+
+
+def test_markdown_fences_are_checked(session: Session) -> None:
+    session.step("markdown")
+    result = session.results["markdown"]
+    assert result["filetype"] == "markdown"
+    assert [d["lnum"] for d in result["diagnostics"]] == [MARKDOWN_IMPORT_LINE]
 
 
 def test_fix_workspace_command_fixes_unopened_file_on_disk(session: Session) -> None:

@@ -1,4 +1,4 @@
--- ssot-ls for Neovim 0.11+. With this folder's parent on 'runtimepath':
+-- ssot-ls for Neovim 0.11+. With this folder on 'runtimepath':
 --
 --   vim.opt.rtp:append("/path/to/ssot-ls/editors/nvim")
 --   vim.lsp.enable("ssot_ls")
@@ -12,25 +12,23 @@ return {
   -- Earlier markers win: a folder with an ssot-ls config is the workspace
   -- even when a nested package has its own pyproject.toml.
   root_markers = { "ssot-ls.toml", ".ssot-ls.toml", "pyproject.toml", ".git" },
-  -- Sent at startup (initializationOptions) and on request (workspace/configuration).
-  init_options = {
-    settings = {
-      ["ssot-ls"] = {
-        enable = true,
-        configuration = nil, -- path to a config file; nil = closest config above each file
-        markdown = { enable = true },
-        logLevel = "info",
-      },
-    },
-  },
+  -- Answered to the server's workspace/configuration requests (section "ssot-ls")
+  -- and, by before_init below, sent as initializationOptions too.
   settings = {
     ["ssot-ls"] = {
       enable = true,
-      configuration = nil,
+      -- configuration = "/abs/path/ssot-ls.toml", -- unset: closest config above each file
       markdown = { enable = true },
       logLevel = "info",
     },
   },
+  -- One source of truth: whatever `settings` ends up as after the user's
+  -- vim.lsp.config() overrides is what the server sees from the start.
+  before_init = function(params, config)
+    if params.initializationOptions == nil and config.settings then
+      params.initializationOptions = { ["ssot-ls"] = config.settings["ssot-ls"] }
+    end
+  end,
   on_attach = function(client, bufnr)
     require("ssot_ls").on_attach(client, bufnr)
   end,

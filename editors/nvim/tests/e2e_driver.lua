@@ -130,6 +130,11 @@ run_step("fix_on_save", function()
   results.fix_on_save.modified_after_write = vim.bo[bufnr].modified
 end)
 
+run_step("markdown", function()
+  local bufnr = open_with_diagnostics(spec.markdown_file)
+  results.markdown = { filetype = vim.bo[bufnr].filetype, diagnostics = diagnostics_of(bufnr) }
+end)
+
 run_step("fix_workspace", function()
   -- Back in a buffer the server is attached to; the command is buffer-local.
   vim.api.nvim_set_current_buf(quickfix_buf)
