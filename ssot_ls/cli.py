@@ -1,0 +1,483 @@
+"""`ssot-ls` on the command line: `check`, `rules`, `server` (ruff's conventions).
+
+Exit codes: 0 clean, 1 findings (with `--diff`: something would change), 2 error (bad config,
+missing path, internal error). Errors are one line on stderr; set SSOT_LS_DEBUG=1 for the
+traceback. `check` never imports pygls: the server is imported only by `server`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from ssot_ls import __version__, report
+from ssot_ls.config import Config, ConfigError, ConfigResolver
+from ssot_ls.report import Diagnostic
+from ssot_ls.rules import Rule
+from ssot_ls.text import LineIndex
+from ssot_ls.types import Finding
+from ssot_ls.workspace import (
+    SUPPORTED_SUFFIXES,
+    SourceError,
+    StaleDocumentError,
+    WriteError,
+    discover,
+    read_document,
+    write_document,
+)
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+OUTPUT_FORMATS = ("text", "concise", "json", "github", "sarif")
+DEBUG_VARIABLE = "SSOT_LS_DEBUG"
+
+# Below this many files, starting worker processes costs more than it saves (measured on
+# 2 cores with the benchmark tree; see the report in tests/test_cli.py's module docstring).
+PARALLEL_MIN_FILES = 200
+PROGRESS_DELAY_SECONDS = 1.0
+
+
+class UsageError(Exception):
+    """A mistake on the command line or in the environment: message to stderr, exit 2."""
+
+
+# ---------------------------------------------------------------------------- arguments
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ssot-ls",
+        description="Keep Python code and Markdown docs on single-source-of-truth import paths.",
+    )
+    parser.add_argument("--version", action="version", version=f"ssot-ls {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="report (and fix) deprecated imports",
+        description="Report deprecated imports; exit 0 clean, 1 findings, 2 error.",
+    )
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="files or folders to check (default: the current folder)")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="also apply (or count as fixable) fixes that may change behaviour")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff, write nothing; exit 1 if any")
+    check.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text",
+                       help="text (default), concise (finding lines only), json (ruff's shape), "
+                            "github (workflow annotations), sarif (2.1.0)")
+    check.add_argument("--config", type=Path, metavar="FILE",
+                       help="use this config file (ssot-ls.toml or pyproject.toml) for every file")
+    check.add_argument("--no-cache", action="store_true",
+                       help="ignore and do not write the result cache")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="exit 0 even when findings remain")
+    check.add_argument("--statistics", action="store_true",
+                       help="print a count per rule code instead")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print findings only, no summary")
+    check.add_argument("--show-fixes", action="store_true",
+                       help="list what --fix fixed; without --fix, show each finding's fix")
+
+    rules = commands.add_parser("rules", help="list the rules in force, or explain one")
+    rules.add_argument("code", nargs="?", help="a rule code, e.g. SSOT001")
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+    rules.add_argument("--config", type=Path, metavar="FILE", help="config file to read rules from")
+
+    server = commands.add_parser("server", help="run the language server (stdio by default)")
+    server.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    server.add_argument("--log-level", default="warning",
+                        choices=("debug", "info", "warning", "error"), help="server log level")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        if args.command == "rules":
+            return run_rules(args)
+        if args.command == "server":
+            return run_server(args)
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    except (UsageError, ConfigError, FileNotFoundError) as err:
+        _error(str(err))
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # `ssot-ls check | head`: the reader is gone; stop quietly like other CLI tools.
+        sys.stderr.close()
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:
+        _error(f"internal error: {type(err).__name__}: {err}")
+        return EXIT_ERROR
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+
+
+def _error(message: str) -> None:
+    if _debug() and sys.exc_info()[0] is not None:
+        traceback.print_exc()
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- check, per file
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    config_override: Path | None
+    fix: bool
+    unsafe: bool
+    diff: bool
+    with_fixes: bool  # output shows fix edits (json, sarif)
+    roots: tuple[Path, ...]  # nothing outside them is ever written
+    cwd: Path
+
+    @property
+    def fixing(self) -> bool:
+        return self.fix or self.diff
+
+
+@dataclass
+class FileOutcome:
+    path: Path
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    fixed: Counter[str] = field(default_factory=Counter)  # codes fixed (or that would be)
+    diff: str = ""
+    changed: bool = False
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def check_file(path: Path, config: Config, options: CheckOptions) -> FileOutcome:
+    """Check one file; with options.fix/diff also fix it. Never raises for a bad file."""
+    absolute = Path(os.path.abspath(path))
+    outcome = FileOutcome(absolute)
+    try:
+        document = read_document(path)
+    except SourceError as err:
+        outcome.warnings.append(str(err))
+        return outcome
+    try:
+        text, findings = _findings_after_fixes(document, absolute, config, options, outcome)
+        outcome.diagnostics = _locate_all(text, absolute, config, findings, options)
+    except Exception as err:
+        detail = traceback.format_exc() if _debug() else f"{type(err).__name__}: {err}"
+        outcome.error = f"{path}: internal error: {detail}"
+    return outcome
+
+
+def _findings_after_fixes(document, absolute: Path, config: Config, options: CheckOptions,
+                          outcome: FileOutcome) -> tuple[str, list[Finding]]:
+    from ssot_ls import engine
+
+    findings = engine.check_source(document.text, absolute, config)
+    wanted = any(f.applicability is not None and f.applicability.allowed(options.unsafe)
+                 for f in findings)
+    if not (options.fixing and wanted):
+        return document.text, findings
+    result = engine.fix_source(document.text, absolute, config, unsafe=options.unsafe)
+    if not result.converged:
+        outcome.warnings.append(f"{document.path}: fixes did not settle; some findings remain")
+    if result.text == document.text:
+        return document.text, findings
+    if options.diff:
+        outcome.diff = report.unified_diff(document.text, result.text,
+                                           report.relative_label(absolute, options.cwd))
+    else:
+        try:
+            write_document(document.path, result.text, document, roots=options.roots)
+        except (StaleDocumentError, WriteError) as err:
+            outcome.warnings.append(str(err))
+            return document.text, findings
+    outcome.changed = True
+    outcome.fixed = Counter(f.code for f in findings) - Counter(f.code for f in result.remaining)
+    return result.text, list(result.remaining)
+
+
+def _locate_all(text: str, absolute: Path, config: Config, findings: list[Finding],
+                options: CheckOptions) -> list[Diagnostic]:
+    from ssot_ls import engine
+
+    if not findings:
+        return []
+    if options.with_fixes:
+        findings = engine.fixes_for_findings(text, absolute, config, findings)
+    index = LineIndex(text)
+    diagnostics = []
+    for finding in findings:
+        rule = config.rules.get(finding.code)
+        # The suppression row is the finding's own row: `# ssot: ignore[CODE]` there silences it.
+        diagnostics.append(report.locate(finding, index, absolute,
+                                         url=rule.doc_url if rule else None))
+    return diagnostics
+
+
+# ---------------------------------------------------------------------------- check, many files
+
+# Set in each worker process by _init_worker: one resolver per process, cached per folder.
+_worker_resolver: ConfigResolver | None = None
+_worker_options: CheckOptions | None = None
+
+
+def _init_worker(options: CheckOptions) -> None:
+    global _worker_resolver, _worker_options
+    _worker_resolver = ConfigResolver(options.config_override)
+    _worker_options = options
+
+
+def _check_chunk(paths: list[Path]) -> list[FileOutcome]:
+    assert _worker_resolver is not None and _worker_options is not None
+    return [check_file(path, _worker_resolver.for_path(path), _worker_options) for path in paths]
+
+
+def check_files(files: Sequence[Path], resolver: ConfigResolver, options: CheckOptions,
+                on_progress: Callable[[int], None] = lambda done: None) -> Iterator[FileOutcome]:
+    """Outcomes for ``files`` (any order); both cores when there are enough files."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_MIN_FILES or workers < 2:
+        for done, path in enumerate(files, 1):
+            yield check_file(path, resolver.for_path(path), options)
+            on_progress(done)
+        return
+    # Many small chunks: workers stay busy even when a few files are slow to parse.
+    size = max(16, min(256, len(files) // (workers * 8)))
+    chunks = [list(files[i:i + size]) for i in range(0, len(files), size)]
+    done = 0
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(options,)) as pool:
+        for future in as_completed([pool.submit(_check_chunk, chunk) for chunk in chunks]):
+            outcomes = future.result()
+            done += len(outcomes)
+            yield from outcomes
+            on_progress(done)
+
+
+class Progress:
+    """`\\r`-redrawn counter on stderr, only on a TTY and only once a run lasts > 1 s."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = total > 0 and stream.isatty()
+        self.started = time.monotonic()
+        self.last_draw = 0.0
+        self.drawn = False
+
+    def update(self, done: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.started < PROGRESS_DELAY_SECONDS:
+            return
+        if now - self.last_draw < 0.1 and done < self.total:
+            return
+        self.last_draw = now
+        self.drawn = True
+        width = 30
+        filled = width * done // self.total
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\rChecking [{bar}] {done}/{self.total} files")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r" + " " * 60 + "\r")
+            self.stream.flush()
+
+
+# ---------------------------------------------------------------------------- check, command
+
+
+def _options_from(args: argparse.Namespace, paths: Sequence[Path]) -> CheckOptions:
+    return CheckOptions(
+        config_override=args.config.absolute() if args.config else None,
+        fix=args.fix, unsafe=args.unsafe_fixes, diff=args.diff,
+        with_fixes=args.output_format in ("json", "sarif"),
+        roots=tuple(Path(os.path.abspath(p)) for p in paths),
+        cwd=Path.cwd(),
+    )
+
+
+def _resolver_for(config: Path | None) -> ConfigResolver:
+    if config is not None and not config.is_file():
+        raise UsageError(f"{config}: config file not found")
+    return ConfigResolver(config.absolute() if config else None)
+
+
+def _discover_files(paths: Sequence[Path], resolver: ConfigResolver) -> list[Path]:
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or directory")
+        if os.path.isfile(path) and path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            _warn(f"{path}: not a Python or Markdown file, skipped")
+    return [path for path in discover(paths, resolver)
+            if path.suffix.lower() in SUPPORTED_SUFFIXES]
+
+
+def run_check(args: argparse.Namespace) -> int:
+    paths = args.paths or [Path(".")]
+    resolver = _resolver_for(args.config)
+    files = _discover_files(paths, resolver)
+    options = _options_from(args, paths)
+    progress = Progress(len(files))
+    outcomes: list[FileOutcome] = []
+    try:
+        outcomes.extend(check_files(files, resolver, options, progress.update))
+    finally:
+        progress.close()
+    outcomes.sort(key=lambda outcome: str(outcome.path))
+
+    for outcome in outcomes:
+        for message in outcome.warnings:
+            _warn(message)
+        if outcome.error:
+            print(f"error: {outcome.error}", file=sys.stderr)
+    diagnostics = sorted((d for o in outcomes for d in o.diagnostics), key=report.sort_key)
+    rules = _rules_in_force(files, resolver)
+    _print_results(args, options, outcomes, diagnostics, rules)
+
+    if any(outcome.error for outcome in outcomes):
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if any(outcome.changed for outcome in outcomes) else EXIT_CLEAN
+    return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
+
+
+def _rules_in_force(files: Sequence[Path], resolver: ConfigResolver) -> list[Rule]:
+    """Rules of every config that applied (for SARIF's rule table and statistics)."""
+    configs: dict[int, Config] = {}
+    for path in files or [Path.cwd()]:
+        config = resolver.for_path(path)
+        configs.setdefault(id(config), config)
+    return [rule for config in configs.values() for rule in config.rules]
+
+
+def _print_results(args: argparse.Namespace, options: CheckOptions, outcomes: list[FileOutcome],
+                   diagnostics: list[Diagnostic], rules: list[Rule]) -> None:
+    out = sys.stdout
+    fixed_total = sum(sum(o.fixed.values()) for o in outcomes)
+    if args.diff:
+        out.write("".join(o.diff for o in outcomes if o.diff))
+        if not args.quiet:
+            sys.stderr.write(report.diff_summary(diagnostics, fixed=fixed_total,
+                                                 unsafe=options.unsafe))
+        return
+    if args.statistics:
+        summaries = {rule.code: rule.message_text() for rule in rules}
+        rows = report.statistics(diagnostics, summaries, unsafe=options.unsafe)
+        if args.output_format == "json":
+            out.write(report.format_statistics_json(rows))
+        else:
+            out.write(report.format_statistics(rows))
+        return
+    fmt = args.output_format
+    if fmt == "json":
+        out.write(report.format_json(diagnostics))
+    elif fmt == "sarif":
+        out.write(report.format_sarif(diagnostics, rules))
+    elif fmt == "github":
+        out.write(report.format_github(diagnostics, options.cwd))
+    else:
+        show_titles = args.show_fixes and not args.fix
+        out.write(report.format_text(diagnostics, options.cwd, unsafe=options.unsafe,
+                                     show_fix_titles=show_titles))
+        if args.show_fixes and args.fix:
+            titles = {rule.code: rule.message_text() for rule in rules}
+            fixed = {o.path: o.fixed for o in outcomes if o.fixed}
+            out.write(report.fixed_listing(fixed, titles, options.cwd))
+        if fmt == "text" and not args.quiet:
+            out.write(report.summary(diagnostics, fixed=fixed_total, fixing=args.fix,
+                                     unsafe=options.unsafe))
+
+
+# ---------------------------------------------------------------------------- rules
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    resolver = _resolver_for(args.config)
+    config = resolver.for_path(Path.cwd())
+    rules = list(config.rules)
+    if args.code is not None:
+        rule = config.rules.get(args.code)
+        if rule is None:
+            known = ", ".join(r.code for r in rules) or "none"
+            raise UsageError(f"unknown rule {args.code!r} (rules in force: {known})")
+        rules = [rule]
+    if args.output_format == "json":
+        print(json.dumps([_rule_json(rule) for rule in rules], indent=2, ensure_ascii=False))
+    elif args.code is not None:
+        print(rules[0].describe())
+    else:
+        print(_rules_table(rules, config))
+    return EXIT_CLEAN
+
+
+def _rule_json(rule: Rule) -> dict:
+    applicability = rule.fix_applicability()
+    return {
+        "code": rule.code,
+        "old": rule.old_path,
+        "new": rule.new_path,
+        "await": rule.awaitable,
+        "severity": rule.severity.value,
+        "message": rule.message_text(),
+        "fix": applicability.value if applicability else None,
+        "fix_doc": rule.fix_applicability_doc(),
+        "url": rule.doc_url,
+        "explanation": rule.describe(),
+    }
+
+
+def _rules_table(rules: Sequence[Rule], config: Config) -> str:
+    if not rules:
+        return "No rules in force."
+    code_width = max(len(rule.code) for rule in rules)
+    lines = []
+    for rule in rules:
+        applicability = rule.fix_applicability()
+        fix = f"{applicability.value} fix" if applicability else "no fix"
+        target = rule.new_path or "(report only)"
+        if rule.awaitable and rule.new_path:
+            target = f"await {target}(...)"
+        lines.append(f"{rule.code:<{code_width}}  {rule.severity.value:<11}  {fix:<17}  "
+                     f"{rule.old_path} -> {target}")
+    source = config.source if config.source else "the built-in preset (no config file found)"
+    lines.append("")
+    lines.append(f"{len(rules)} rules from {source}. `ssot-ls rules CODE` explains one.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- server
+
+
+def run_server(args: argparse.Namespace) -> int:
+    args.host = args.port = None
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not host or not port.isdigit():
+            raise UsageError(f"--tcp expects HOST:PORT, got {args.tcp!r}")
+        args.host, args.port = host, int(port)
+    from ssot_ls.server import serve  # pygls is imported only for the server
+
+    result = serve(args)
+    return result if isinstance(result, int) else EXIT_CLEAN

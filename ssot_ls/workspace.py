@@ -1,0 +1,306 @@
+"""Files on disk: which ones to check, reading them faithfully, writing fixes back safely.
+
+Reading keeps the text byte-for-byte recoverable (encoding, BOM, line endings untouched) so a
+fix changes nothing but the edited spans. Writing is atomic and refuses to clobber a file that
+changed after it was read, or to write anywhere outside the checked roots.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from ssot_ls.config import ConfigResolver
+
+# Folders nobody wants linted; pruned wherever they appear below a root.
+ALWAYS_EXCLUDED = frozenset({
+    ".git", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox",
+    ".mypy_cache", ".ruff_cache", ".ssot-ls-cache",
+})
+SUPPORTED_SUFFIXES = frozenset({".py", ".pyi", ".md", ".markdown"})
+PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_TOO_LARGE = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, skipped"
+
+
+class SourceError(Exception):
+    """A file we cannot check or write; ``reason`` is meant for the user."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StaleDocumentError(SourceError):
+    """The file's bytes changed between reading and writing: someone else edited it."""
+
+
+class WriteError(SourceError):
+    """The file could not be written (read-only, outside the roots, not encodable)."""
+
+
+# ---------------------------------------------------------------------------- discovery
+
+
+def discover(paths: Iterable[Path], resolver: ConfigResolver) -> Iterator[Path]:
+    """Files to check under ``paths``, each once, in a stable order.
+
+    Directories are walked honouring every level of .gitignore, the always-excluded folders
+    and each file's config include/exclude. A file named explicitly is checked even when
+    excluded (as ruff does). Symlinks are followed only when they resolve inside one of the
+    given roots. Raises FileNotFoundError for a path that does not exist and ConfigError for
+    a broken config.
+    """
+    roots = [Path(p) for p in paths]
+    real_roots = tuple(os.path.realpath(root) for root in roots)
+    seen: set[str] = set()
+    for root, real_root in zip(roots, real_roots, strict=True):
+        if not os.path.lexists(root):
+            raise FileNotFoundError(f"{root}: no such file or directory")
+        if os.path.isdir(root):
+            yield from _walk(root, real_root, real_roots, resolver, seen)
+        elif real_root not in seen:
+            seen.add(real_root)
+            yield root
+
+
+def _walk(root: Path, real_root: str, real_roots: Sequence[str], resolver: ConfigResolver,
+          seen: set[str]) -> Iterator[Path]:
+    stack = [(str(root), real_root, _ancestor_ignores(real_root))]
+    while stack:
+        folder, real_folder, ignores = stack.pop()
+        if real_folder in seen:
+            continue  # reached twice through a symlink (or a loop)
+        seen.add(real_folder)
+        ignores = ignores.extended(real_folder)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue  # unreadable folder: nothing we can check there
+        config = resolver.for_path(Path(folder))
+        subfolders = []
+        for entry in entries:
+            real_path = real_folder + os.sep + entry.name
+            try:
+                if entry.is_symlink():
+                    real_path = os.path.realpath(entry.path)
+                    if not _inside(real_path, real_roots):
+                        continue  # never leave the roots through a link
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name not in ALWAYS_EXCLUDED and not ignores.ignored(real_path, True):
+                    subfolders.append((entry.path, real_path, ignores))
+                continue
+            suffix = os.path.splitext(entry.name)[1].lower()
+            if (suffix not in SUPPORTED_SUFFIXES or real_path in seen
+                    or ignores.ignored(real_path, False) or not entry.is_file()):
+                continue
+            if config.is_included(Path(real_path)):
+                seen.add(real_path)
+                yield Path(entry.path)
+        stack.extend(reversed(subfolders))
+
+
+def _inside(real_path: str, real_roots: Sequence[str]) -> bool:
+    return any(real_path == root or real_path.startswith(root.rstrip(os.sep) + os.sep)
+               for root in real_roots)
+
+
+@dataclass(frozen=True)
+class _IgnoreChain:
+    """The .gitignore specs in force for a folder, outermost first, with their base folders."""
+
+    specs: tuple[tuple[str, pathspec.PathSpec], ...] = ()
+
+    def extended(self, real_folder: str) -> _IgnoreChain:
+        spec = _read_ignore_file(os.path.join(real_folder, ".gitignore"))
+        return self if spec is None else _IgnoreChain((*self.specs, (real_folder, spec)))
+
+    def ignored(self, real_path: str, is_dir: bool) -> bool:
+        # As git does: the deepest .gitignore with an opinion (match or negation) decides.
+        for base, spec in reversed(self.specs):
+            relative = os.path.relpath(real_path, base).replace(os.sep, "/")
+            if relative.startswith("../"):
+                continue
+            result = spec.check_file(relative + "/" if is_dir else relative)
+            if result.include is not None:
+                return bool(result.include)
+        return False
+
+
+def _read_ignore_file(path: str) -> pathspec.PathSpec | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def _ancestor_ignores(real_root: str) -> _IgnoreChain:
+    """.gitignore files above a root, up to the top of its git repository (if any)."""
+    ancestors = []
+    current = os.path.dirname(real_root)
+    while True:
+        ancestors.append(current)
+        if os.path.exists(os.path.join(current, ".git")):
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            return _IgnoreChain()  # not in a repository: only .gitignore files below the root
+        current = parent
+    chain = _IgnoreChain()
+    repo_top = ancestors[-1]
+    exclude_spec = _read_ignore_file(os.path.join(repo_top, ".git", "info", "exclude"))
+    if exclude_spec is not None:
+        chain = _IgnoreChain(((repo_top, exclude_spec),))
+    for folder in reversed(ancestors):
+        chain = chain.extended(folder)
+    return chain
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Document:
+    path: Path
+    text: str
+    raw: bytes  # exactly what was on disk; write_document compares against it
+    encoding: str  # codec name without the BOM ("utf-8", "latin-1", ...)
+    bom: bool
+    newline: str  # the first line break in the file ("\n" when there is none)
+
+
+def read_document(path: Path) -> Document:
+    """Read a source file without changing a byte of meaning: no newline translation.
+
+    Raises SourceError for files too large, binary (NUL bytes) or undecodable.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+                raise SourceError(path, _TOO_LARGE)
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise SourceError(path, f"cannot read: {err.strerror or err}") from err
+    if len(raw) > MAX_FILE_BYTES:
+        raise SourceError(path, _TOO_LARGE)
+    if b"\x00" in raw:
+        raise SourceError(path, "binary file (contains NUL bytes), skipped")
+    bom = raw.startswith(codecs.BOM_UTF8)
+    encoding = _detect_encoding(path, raw) if path.suffix.lower() in PYTHON_SUFFIXES else "utf-8"
+    body = raw[len(codecs.BOM_UTF8):] if bom else raw
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = body[:err.start].count(b"\n") + 1
+        byte = body[err.start:err.start + 1].hex()
+        reason = f"not valid {encoding} (byte 0x{byte} on line {line}), skipped"
+        raise SourceError(path, reason) from err
+    return Document(path, text, raw, encoding, bom, _first_newline(text))
+
+
+def _detect_encoding(path: Path, raw: bytes) -> str:
+    """PEP 263: BOM or coding cookie, else UTF-8 (what Python itself would use)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as err:
+        raise SourceError(path, f"bad encoding declaration: {err.msg}, skipped") from err
+    return "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def _first_newline(text: str) -> str:
+    index = text.find("\n")
+    carriage = text.find("\r")
+    if carriage != -1 and (index == -1 or carriage < index):
+        return "\r\n" if text.startswith("\r\n", carriage) else "\r"
+    return "\n"
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def write_document(path: Path, text: str, original: Document, *,
+                   roots: Iterable[Path] | None = None) -> None:
+    """Atomically replace the file's content with ``text``, as ``original`` was encoded.
+
+    The file keeps its mode, BOM and encoding; a symlink keeps pointing at its target, which
+    is what gets written. Raises StaleDocumentError when the bytes on disk are no longer
+    ``original.raw``, WriteError when the file or folder is read-only, the text cannot be
+    encoded, or the target lies outside ``roots`` (when given).
+    """
+    path = Path(path)
+    target = Path(os.path.realpath(path))
+    if roots is not None and not _inside(str(target), [os.path.realpath(r) for r in roots]):
+        raise WriteError(path, "outside the checked paths, not written")
+    try:
+        data = (codecs.BOM_UTF8 if original.bom else b"") + text.encode(original.encoding)
+    except UnicodeEncodeError as err:
+        raise WriteError(path, f"the fixed text cannot be encoded as {original.encoding}") from err
+    try:
+        status = os.stat(target)
+    except FileNotFoundError as err:
+        raise StaleDocumentError(path, "deleted since it was read, not written") from err
+    _check_writable(path, target, status)
+    temp_name = _write_temp(path, target, data, status)
+    try:
+        if _current_bytes(target) != original.raw:
+            raise StaleDocumentError(path, "changed on disk since it was read, not written")
+        os.replace(temp_name, target)
+    except OSError as err:
+        raise WriteError(path, f"cannot write: {err.strerror or err}") from err
+    finally:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+
+
+def _check_writable(path: Path, target: Path, status: os.stat_result) -> None:
+    # Mode bits as well as access(): root may write anything, but a file someone made
+    # read-only (chmod a-w) is a request not to touch it.
+    if not status.st_mode & 0o222 or not os.access(target, os.W_OK):
+        raise WriteError(path, "file is read-only, not written")
+    folder = target.parent
+    if not os.stat(folder).st_mode & 0o222 or not os.access(folder, os.W_OK | os.X_OK):
+        raise WriteError(path, "folder is read-only, not written")
+
+
+def _write_temp(path: Path, target: Path, data: bytes, status: os.stat_result) -> str:
+    """Write ``data`` to a temp file beside ``target`` (same file system: rename is atomic)."""
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".ssot-ls.tmp",
+                                             dir=target.parent)
+    except OSError as err:
+        raise WriteError(path, f"cannot write: {err.strerror or err}") from err
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.chmod(temp_name, stat.S_IMODE(status.st_mode))
+        if os.geteuid() == 0:  # only root can hand the file back to its owner
+            os.chown(temp_name, status.st_uid, status.st_gid)
+    except OSError as err:
+        os.unlink(temp_name)
+        raise WriteError(path, f"cannot write: {err.strerror or err}") from err
+    return temp_name
+
+
+def _current_bytes(target: Path) -> bytes | None:
+    try:
+        return target.read_bytes()
+    except OSError:
+        return None
