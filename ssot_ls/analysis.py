@@ -8,6 +8,7 @@ needs: the import statements, the bindings they create and every use that must c
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -186,6 +187,22 @@ class _Analyzer:
         # Modules imported by the `try:` bodies around the current `except ImportError:`.
         self.fallback_context: list[set[str]] = []
         self.function_stack: list[tuple[str, bool]] = []  # (name, is_async)
+        # Sorted 1-based lines that can matter; statements elsewhere are skipped unvisited.
+        self.needle_lines: list[int] | None = None
+        self.word_lines: list[int] | None = None
+
+    def lines_with(self, words: set[str]) -> list[int]:
+        if not words:
+            return []
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b")
+        return sorted({self.positions.line_number(m.start()) for m in pattern.finditer(self.text)})
+
+    @staticmethod
+    def _touches(lines: list[int] | None, node: ast.AST) -> bool:
+        if lines is None or not hasattr(node, "end_lineno"):
+            return True
+        index = bisect.bisect_left(lines, node.lineno)
+        return index < len(lines) and lines[index] <= node.end_lineno
 
     # -- imports -----------------------------------------------------------------------
     def import_statement(self, node: ast.Import | ast.ImportFrom, top_level: bool) -> None:
@@ -370,15 +387,26 @@ class _Analyzer:
 
     # -- traversal ---------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
+        needles = {n.decode() for n in self.rules.needles}
+        self.needle_lines = self.lines_with(needles)
         self._walk_body(tree.body, top_level=True)
-        # Second pass over expressions, now that every import binding is known.
-        self._visit(tree, None, None)
+        # Second pass over expressions, now that every import binding is known. Only lines
+        # that name a binding, a needle or a replacement name can hold anything we report.
+        words = needles | set(self.bindings) | {b.local for b in self.all_bindings}
+        words |= {r.target_name for r in self.rules if r.target_name}
+        words |= {r.new_name for r in self.rules if r.new_name}
+        self.word_lines = self.lines_with(words)
+        for statement in tree.body:
+            if self._touches(self.word_lines, statement):
+                self._visit(statement, tree, None)
 
     def _walk_body(self, body: list[ast.stmt], top_level: bool) -> None:
         for statement in body:
             self._collect_imports(statement, top_level)
 
     def _collect_imports(self, node: ast.AST, top_level: bool) -> None:
+        if isinstance(node, ast.stmt) and not self._touches(self.needle_lines, node):
+            return
         if isinstance(node, ast.Import | ast.ImportFrom):
             self.import_statement(node, top_level)
             return
@@ -435,7 +463,11 @@ class _Analyzer:
                 "generator expression" if isinstance(node, ast.GeneratorExp) else node.name)
             self.function_stack.append((name, False))
             pushed = True
+        word_lines = self.word_lines
         for child in ast.iter_child_nodes(node):
+            if word_lines is not None and isinstance(child, ast.stmt) \
+                    and not self._touches(word_lines, child):
+                continue
             self._visit(child, node, parent)
         if pushed:
             self.function_stack.pop()

@@ -378,7 +378,7 @@ class Fixer:
             by_statement.setdefault(anchor.start, anchor)
         edits: list[Edit] = []
         merge_targets = self._merge_targets(work, by_statement)
-        for start, statement in sorted(by_statement.items()):
+        for _, statement in sorted(by_statement.items()):
             edits.extend(self._rewrite_statement(statement, work, merge_targets))
         for target_start, (statement, moves) in merge_targets.items():
             if target_start in by_statement:
