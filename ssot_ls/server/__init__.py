@@ -1,0 +1,43 @@
+"""The ssot-ls language server (pygls 2 + lsprotocol).
+
+``serve(args)`` is what ``ssot-ls server`` runs: stdio by default, ``--tcp HOST:PORT``
+for debugging. One module per feature: lifecycle, documents, diagnostics, code_actions,
+commands, hover, config_watch; ``session`` holds all mutable state and ``convert`` does
+every offset <-> position and engine <-> LSP translation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from ssot_ls.server.settings import LOG_LEVELS
+
+__all__ = ["add_arguments", "serve"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `server` subcommand's options (for the CLI's argument parser)."""
+    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (debugging)")
+    parser.add_argument("--log-level", choices=sorted(LOG_LEVELS), help="log level (default: info)")
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the server until the client says exit; returns the process exit code."""
+    from ssot_ls.server import logs
+    from ssot_ls.server.server import create_server
+
+    level_name = getattr(args, "log_level", None)
+    level = LOG_LEVELS.get((level_name or "info").lower(), logging.INFO)
+    logs.configure_stderr(level, stderr_level=level if level_name else logging.WARNING)
+    server = create_server()
+    tcp = getattr(args, "tcp", None)
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        if not port.isdigit():
+            raise SystemExit(f"ssot-ls server: --tcp wants HOST:PORT, got {tcp!r}")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    # LSP: exit code 0 only when `shutdown` came before `exit`.
+    return 0 if server.session.shutdown_requested else 1

@@ -1,0 +1,140 @@
+"""Live config reload: watched files, config errors shown on the config file.
+
+Clients that can register file watchers dynamically are asked to watch every config file
+name; others (e.g. Neovim) are covered by a cheap mtime poll of the config files we know
+about, run at most every few seconds when a document is opened, saved or pulled.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from lsprotocol import types
+
+from ssot_ls.config import CONFIG_FILE_NAMES, ConfigError
+from ssot_ls.server import convert, diagnostics
+from ssot_ls.server.server import SsotLanguageServer, guarded
+
+logger = logging.getLogger("ssot_ls.server")
+
+WATCH_GLOB = "**/{" + ",".join(CONFIG_FILE_NAMES) + "}"
+WATCH_REGISTRATION_ID = "ssot-ls-config-files"
+POLL_INTERVAL_SECONDS = 1.0
+
+
+def register(server: SsotLanguageServer) -> None:
+    server.session.on_config_error = lambda error: report_error(server, error)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded
+    def did_change_watched_files(
+        ls: SsotLanguageServer, params: types.DidChangeWatchedFilesParams
+    ) -> None:
+        changed = [convert.path_from_uri(c.uri) for c in params.changes if is_config_uri(ls, c.uri)]
+        if changed:
+            reload(ls, [path for path in changed if path is not None])
+
+
+async def register_watchers(ls: SsotLanguageServer) -> None:
+    if not ls.session.supports("workspace.did_change_watched_files.dynamic_registration"):
+        logger.info("the client cannot watch files: polling config files instead")
+        ls.config_poll_state = _stat_all(ls.session.known_config_files())
+        return
+    watchers = [types.FileSystemWatcher(glob_pattern=WATCH_GLOB)]
+    for settings in {ls.session.global_settings, *ls.session.folder_settings.values()}:
+        if settings.configuration is not None:
+            watchers.append(types.FileSystemWatcher(glob_pattern=str(settings.configuration)))
+    await ls.client_register_capability_async(
+        types.RegistrationParams(
+            registrations=[
+                types.Registration(
+                    id=WATCH_REGISTRATION_ID,
+                    method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+                )
+            ]
+        )
+    )
+    ls.watching_config_files = True
+
+
+def is_config_uri(ls: SsotLanguageServer, uri: str) -> bool:
+    path = convert.path_from_uri(uri)
+    if path is None:
+        return False
+    overrides = {s.configuration for s in (ls.session.global_settings, *ls.session.folder_settings.values())}
+    return path.name in CONFIG_FILE_NAMES or path in overrides
+
+
+def has_error(ls: SsotLanguageServer, uri: str) -> bool:
+    path = convert.path_from_uri(uri)
+    return path is not None and path in ls.session.config_errors
+
+
+def reload(ls: SsotLanguageServer, changed: list[Path] | None = None) -> None:
+    """Re-read every config; report new errors, clear fixed ones, re-check documents."""
+    previous = ls.session.reload_configs()
+    # Resolving again raises the errors (reported through on_config_error) and records
+    # the configs now in use: for changed and previously broken files, and open documents.
+    for path in [*(changed or ()), *(p for p in previous if p is not None)]:
+        if path.is_file():
+            ls.session.config_for(path, ls.session.settings_for(path))
+    for uri in ls.session.documents:
+        ls.session.snapshot(uri)
+    for path in previous:
+        if path is not None and path not in ls.session.config_errors:
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=convert.uri_from_path(path), diagnostics=[])
+            )
+            logger.info("%s is valid again", path)
+    ls.config_poll_state = _stat_all(ls.session.known_config_files())
+    diagnostics.refresh_all(ls)
+
+
+def report_error(ls: SsotLanguageServer, error: ConfigError) -> None:
+    logger.error("config error: %s", error)
+    if error.path is not None:
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=convert.uri_from_path(error.path),
+                diagnostics=[convert.config_error_diagnostic(error)],
+            )
+        )
+    ls.window_show_message(
+        types.ShowMessageParams(
+            type=types.MessageType.Error,
+            message=f"ssot-ls: {error} (keeping the last good configuration)",
+        )
+    )
+
+
+def poll(ls: SsotLanguageServer) -> None:
+    """For clients without file watching: reload when a known config file changed."""
+    if ls.watching_config_files:
+        return
+    now = time.monotonic()
+    if now - ls.config_polled_at < POLL_INTERVAL_SECONDS:
+        return
+    ls.config_polled_at = now
+    state = _stat_all(ls.session.known_config_files())
+    before = ls.config_poll_state
+    ls.config_poll_state = state
+    # Files seen for the first time are only recorded: they were read when discovered.
+    if any(path in before and before[path] != status for path, status in state.items()):
+        logger.info("a config file changed: reloading")
+        reload(ls)
+
+
+def _stat_all(paths: set[Path]) -> dict[Path, tuple[int, int] | None]:
+    state: dict[Path, tuple[int, int] | None] = {}
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except OSError:
+            state[path] = None
+        else:
+            state[path] = (status.st_mtime_ns, status.st_size)
+    return state
