@@ -201,7 +201,11 @@ class _Analyzer:
     def _touches(lines: list[int] | None, node: ast.AST) -> bool:
         if lines is None or not hasattr(node, "end_lineno"):
             return True
-        index = bisect.bisect_left(lines, node.lineno)
+        first = node.lineno
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:  # decorators sit above the `def` line
+            first = min(first, *(d.lineno for d in decorators))
+        index = bisect.bisect_left(lines, first)
         return index < len(lines) and lines[index] <= node.end_lineno
 
     # -- imports -----------------------------------------------------------------------
@@ -247,10 +251,11 @@ class _Analyzer:
                     continue
                 local = alias.asname or alias.name
                 qualified = f"{module}.{alias.name}"
-                is_module = self.rules.touches(qualified) and (module, alias.name) not in self.rules.by_name
-                rule = self.rules.rule_for(module, alias.name)
-                if is_module:
-                    rule = self.rules.module_rule(qualified)
+                # `from pkg import mod` where pkg.mod is itself a ruled module binds a module;
+                # a name imported from a ruled module is just a name.
+                is_module = qualified in self.rules.modules and (module, alias.name) not in self.rules.by_name
+                rule = self.rules.by_module.get(qualified) if is_module else \
+                    self.rules.rule_for(module, alias.name)
             if rule is not None and self._exempt(rule, in_fallback):
                 continue
             binding = Binding(statement, index, local, qualified, is_module, alias_start, alias_end, rule)
@@ -569,7 +574,14 @@ def _use_needs_change(use: Use) -> bool:
     renamed = use.binding.local == (rule.old_name or "") and rule.target_name != rule.old_name
     if renamed:
         return True
-    return use.call is not None and (rule.awaitable or rule.calls == "report")
+    return use.call is not None and (rule.awaitable or rule.calls == "report" or _keywords_change(use, rule))
+
+
+def _keywords_change(use: Use, rule: Rule) -> bool:
+    if use.call is None or not (rule.rename_keywords or rule.drop_keywords):
+        return False
+    passed = {k.arg for k in use.call.node.keywords}
+    return bool(passed & (set(rule.rename_keywords) | set(rule.drop_keywords)))
 
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFORMATION: 2, Severity.HINT: 3}

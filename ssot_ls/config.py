@@ -62,8 +62,8 @@ class Config:
     _exclude_spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_include_spec", pathspec.PathSpec.from_lines("gitwildmatch", self.include))
-        object.__setattr__(self, "_exclude_spec", pathspec.PathSpec.from_lines("gitwildmatch", self.exclude))
+        object.__setattr__(self, "_include_spec", pathspec.PathSpec.from_lines("gitignore", self.include))
+        object.__setattr__(self, "_exclude_spec", pathspec.PathSpec.from_lines("gitignore", self.exclude))
 
     def is_included(self, path: Path) -> bool:
         try:
@@ -142,7 +142,9 @@ def load_config_file(path: Path) -> Config | None:
         document = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as err:
         match = re.search(r"line (\d+)", str(err))
-        raise ConfigError(f"invalid TOML: {err}", path, int(match.group(1)) if match else None) from err
+        # "at end of document": the last non-blank line is the best line to name.
+        line = int(match.group(1)) if match else len(raw_text.rstrip().splitlines()) or 1
+        raise ConfigError(f"invalid TOML: {err}", path, line) from err
     if path.name == "pyproject.toml":
         section = document.get("tool", {}).get("ssot-ls")
         if section is None:
@@ -214,7 +216,8 @@ def _split_path(value: Any, key: str, path: Path, locate: _KeyLocator,
 
 def _parse_rule(raw: Any, index: int, path: Path, locate: _KeyLocator) -> Rule:
     if not isinstance(raw, dict):
-        raise ConfigError("each rule must be a table", path, locate.section_line(index), f"rules[{index}]")
+        line = locate.section_line(index) or locate.key_line("rules")
+        raise ConfigError("each rule must be a table", path, line, f"rules[{index}]")
 
     def fail(message: str, key: str) -> ConfigError:
         return _fail(message, path, locate, key, index)

@@ -81,6 +81,11 @@ def _units(text: str, path: Path, config: Config) -> Iterator[_Unit]:
             yield _Unit(fence.code, fence.to_document,
                         lambda new_code, _edits, f=fence: f.document_edits(new_code),
                         fence.ignored_codes, None, fence)
+    elif text.startswith("\ufeff"):
+        # A BOM kept by an editor: analyse what follows it, and shift everything by one.
+        yield _Unit(text[1:], lambda offset: offset + 1,
+                    lambda _new, edits: [Edit(e.start + 1, e.end + 1, e.content) for e in edits],
+                    None, package_of(path))
     else:
         yield _Unit(text, lambda offset: offset, lambda _new, edits: edits, None, package_of(path))
 

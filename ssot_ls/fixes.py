@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from ssot_ls.analysis import Analysis, Binding, ImportStatement, StringTarget, Use, resolve_relative
+from ssot_ls.analysis import (
+    Analysis,
+    Binding,
+    Call,
+    ImportStatement,
+    StringTarget,
+    Use,
+    _keywords_change,
+    resolve_relative,
+)
 from ssot_ls.rules import Rule
 from ssot_ls.text import apply_edits
 from ssot_ls.types import Applicability, Edit
@@ -186,11 +195,9 @@ class Fixer:
                 parent, _, name = rule.new_module.rpartition(".")
                 if not parent:
                     raise NoFix("cannot express the new module as a from-import")
+                # The alias keeps the local name, so uses stay as they are.
                 work.moves[key] = (binding.statement, _Move(parent, name, binding.local
                                                             if binding.local != name else None))
-                if binding.local != name and binding.local == old_module.rpartition(".")[2]:
-                    self._check_free(name, parent, name, binding.local)
-                    self._rename_module_uses(binding, name, work)
                 return
             alias = node.names[binding.index]
             key = (binding.statement.start, binding.index)
@@ -224,10 +231,6 @@ class Fixer:
         if not unmapped and self._loads_left(binding, work) == 0:
             work.removals[key] = binding.statement
 
-    def _rename_module_uses(self, binding: Binding, new_local: str, work: _Work) -> None:
-        for use in binding.uses:
-            work.edits.append(Edit(use.start, use.start + len(binding.local), new_local))
-
     def _collect_call(self, rule: Rule, use: Use, work: _Work) -> None:
         call = use.call
         assert call is not None
@@ -237,9 +240,20 @@ class Fixer:
             raise NoFix("call sites of this rule are rewritten by hand")
         if not self.analysis.parsed:
             raise NoFix("the code does not parse")
-        node = call.node
-        if node.args:
+        if call.node.args:
             raise NoFix("positional arguments cannot be mapped to the new call")
+        new_local = rule.new_name
+        self._check_free(new_local, rule.new_module, rule.new_name, None)
+        self._rewrite_call_site(call, new_local, rule, work)
+        work.rewritten_loads[id(use.binding)] = work.rewritten_loads.get(id(use.binding), 0) + 1
+        self._add_import(use.binding.statement, _Move(rule.new_module, new_local, None), work)
+        binding = use.binding
+        if self._loads_left(binding, work) == 0 and binding.index >= 0:
+            work.removals[(binding.statement.start, binding.index)] = binding.statement
+
+    def _rewrite_call_site(self, call: Call, new_local: str, rule: Rule, work: _Work) -> None:
+        """Re-generate a call whose keywords change: callee, keywords, `await`."""
+        node = call.node
         if any(k.arg is None for k in node.keywords):
             raise NoFix("`**kwargs` hides which arguments are passed")
         present = {rule.rename_keywords.get(k.arg, k.arg) for k in node.keywords if k.arg}
@@ -248,23 +262,17 @@ class Fixer:
         if missing:
             names = ", ".join(f"`{k}=`" for k in missing)
             raise NoFix(f"missing {names}: ssot-ls never invents argument values")
-        if rule.awaitable and not call.awaited and not call.async_context:
+        wants_await = rule.awaitable and not call.awaited
+        if wants_await and not call.async_context:
             raise NoFix(self._sync_reason(call.caller, rule))
-        new_local = rule.new_name
-        self._check_free(new_local, rule.new_module, rule.new_name, None)
         call_text = self.analysis.text[call.start:call.end]
         rewritten = _rewrite_call(call_text, new_local, dict(rule.rename_keywords), set(rule.drop_keywords))
-        if rule.awaitable and not call.awaited:
+        if wants_await:
             rewritten = f"(await {rewritten})" if call.needs_parens else f"await {rewritten}"
             work.unsafe = True
-        if rule.drop_keywords:
+        if rule.drop_keywords and any(k.arg in rule.drop_keywords for k in node.keywords):
             work.unsafe = True
         work.edits.append(Edit(call.start, call.end, rewritten))
-        work.rewritten_loads[id(use.binding)] = work.rewritten_loads.get(id(use.binding), 0) + 1
-        self._add_import(use.binding.statement, _Move(rule.new_module, new_local, None), work)
-        binding = use.binding
-        if self._loads_left(binding, work) == 0 and binding.index >= 0:
-            work.removals[(binding.statement.start, binding.index)] = binding.statement
 
     # -- helpers -------------------------------------------------------------------------
     @staticmethod
@@ -292,28 +300,30 @@ class Fixer:
                       count_binding: Binding | None) -> None:
         for use in uses:
             call = use.call
-            wants_await = rule.awaitable and call is not None and not call.awaited
-            if wants_await and not call.async_context:
-                raise NoFix(self._sync_reason(call.caller, rule))
-            old_text = self.analysis.text[use.start:use.end]
-            replacement = new_local
-            if wants_await:
-                work.unsafe = True
-                if call.start == use.start:
-                    if call.needs_parens:
-                        work.edits.append(Edit(use.start, use.end, f"(await {replacement}"))
-                        work.edits.append(Edit(call.end, call.end, ")"))
-                    else:
-                        work.edits.append(Edit(use.start, use.end, f"await {replacement}"))
-                else:
-                    raise NoFix("unusual call syntax; rewrite by hand")
-            elif replacement != old_text:
-                work.edits.append(Edit(use.start, use.end, replacement))
-            elif rule.awaitable and call is None:
-                work.unsafe = True  # a reference to a now-async callable changes behaviour
             if count_binding is not None:
                 key = id(count_binding)
                 work.rewritten_loads[key] = work.rewritten_loads.get(key, 0) + 1
+            if rule.awaitable and call is None:
+                work.unsafe = True  # a reference to a now-async callable changes behaviour
+            if call is not None and call.start == use.start and _keywords_change(use, rule):
+                self._rewrite_call_site(call, new_local, rule, work)
+                continue
+            wants_await = rule.awaitable and call is not None and not call.awaited
+            old_text = self.analysis.text[use.start:use.end]
+            if wants_await:
+                assert call is not None
+                if not call.async_context:
+                    raise NoFix(self._sync_reason(call.caller, rule))
+                if call.start != use.start:
+                    raise NoFix("unusual call syntax; rewrite by hand")
+                work.unsafe = True
+                if call.needs_parens:
+                    work.edits.append(Edit(use.start, use.end, f"(await {new_local}"))
+                    work.edits.append(Edit(call.end, call.end, ")"))
+                else:
+                    work.edits.append(Edit(use.start, use.end, f"await {new_local}"))
+            elif new_local != old_text:
+                work.edits.append(Edit(use.start, use.end, new_local))
 
     def _add_import(self, anchor: ImportStatement, move: _Move, work: _Work) -> None:
         if self._existing.get((move.module, move.name)) == (move.asname or move.name):
@@ -548,14 +558,33 @@ def _set_from_module(text: str, module: str,
     return _code(line.with_changes(body=[node.with_changes(**changes)]), text)
 
 
+def _closing_comma(kept: cst.Comma | cst.MaybeSentinel,
+                   closing: cst.Comma | cst.MaybeSentinel) -> cst.Comma | cst.MaybeSentinel:
+    """The comma for a new last item: the kept item's own comment, the old last item's way of
+    reaching the closing bracket."""
+    if isinstance(closing, cst.MaybeSentinel):
+        return cst.MaybeSentinel.DEFAULT
+    if isinstance(kept, cst.MaybeSentinel):
+        return closing
+    kept_ws, closing_ws = kept.whitespace_after, closing.whitespace_after
+    both_multiline = isinstance(kept_ws, cst.ParenthesizedWhitespace) and isinstance(
+        closing_ws, cst.ParenthesizedWhitespace)
+    if both_multiline:
+        return kept.with_changes(whitespace_after=kept_ws.with_changes(
+            indent=closing_ws.indent, last_line=closing_ws.last_line))
+    return closing
+
+
 def _remove_aliases(text: str, indexes: set[int]) -> str:
     line = _parse_statement(text)
     node = line.body[0]
     assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
     aliases = [a for i, a in enumerate(node.names) if i not in indexes]
-    last_had_comma = not isinstance(node.names[-1].comma, cst.MaybeSentinel)
-    if not last_had_comma or node.lpar is None:
+    closing = node.names[-1].comma
+    if node.lpar is None or isinstance(closing, cst.MaybeSentinel):
         aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    elif aliases[-1] is not node.names[-1]:
+        aliases[-1] = aliases[-1].with_changes(comma=_closing_comma(aliases[-1].comma, closing))
     return _code(line.with_changes(body=[node.with_changes(names=aliases)]), text)
 
 
@@ -575,27 +604,46 @@ def _rewrite_plain_import(text: str, renamed: dict[int, str], dropped: set[int])
 
 
 def _append_names(text: str, moves: list[_Move]) -> str:
+    """Add names to a from-import, each new one laid out like the ones already there."""
     line = _parse_statement(text)
     node = line.body[0]
     assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
     aliases = list(node.names)
     have = {(cst.Module([]).code_for_node(a.name), a.asname.name.value if a.asname else None)
-            for a in aliases if isinstance(a.asname, cst.AsName | type(None))}
-    last = aliases[-1]
-    trailing = last.comma
-    if isinstance(trailing, cst.MaybeSentinel):
-        aliases[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            for a in aliases}
+    closing = aliases[-1].comma
+    if len(aliases) > 1 and not isinstance(aliases[-2].comma, cst.MaybeSentinel):
+        separator = aliases[-2].comma
+    elif node.lpar is not None and isinstance(node.lpar.whitespace_after, cst.ParenthesizedWhitespace):
+        separator = cst.Comma(whitespace_after=node.lpar.whitespace_after)
+    else:
+        separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    added = False
     for move in moves:
         asname = move.asname if move.asname and move.asname != move.name else None
         if (move.name, asname) in have:
             continue
         have.add((move.name, asname))
+        aliases[-1] = aliases[-1].with_changes(comma=_separator_keeping_comment(aliases[-1].comma, separator))
         aliases.append(cst.ImportAlias(
-            name=cst.Name(move.name), asname=cst.AsName(name=cst.Name(asname)) if asname else None,
-            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
-    aliases[-1] = aliases[-1].with_changes(
-        comma=trailing if not isinstance(trailing, cst.MaybeSentinel) else cst.MaybeSentinel.DEFAULT)
+            name=cst.Name(move.name), asname=cst.AsName(name=cst.Name(asname)) if asname else None))
+        added = True
+    if not added:
+        return text
+    if node.lpar is None or isinstance(closing, cst.MaybeSentinel):
+        aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    else:
+        aliases[-1] = aliases[-1].with_changes(comma=closing)
     return _code(line.with_changes(body=[node.with_changes(names=aliases)]), text)
+
+
+def _separator_keeping_comment(own: cst.Comma | cst.MaybeSentinel, separator: cst.Comma) -> cst.Comma:
+    """A comma leading to the next item, keeping a comment that sat after this item."""
+    if isinstance(own, cst.Comma) and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace) \
+            and isinstance(separator.whitespace_after, cst.ParenthesizedWhitespace):
+        return own.with_changes(whitespace_after=own.whitespace_after.with_changes(
+            indent=separator.whitespace_after.indent, last_line=separator.whitespace_after.last_line))
+    return separator
 
 
 def _rewrite_call(text: str, callee: str, renames: dict[str, str], drops: set[str]) -> str:
@@ -610,10 +658,8 @@ def _rewrite_call(text: str, callee: str, renames: dict[str, str], drops: set[st
         if keyword in renames:
             arg = arg.with_changes(keyword=cst.Name(renames[keyword]))
         args.append(arg)
-    if args and not isinstance(call.args[-1].comma, cst.MaybeSentinel):
-        args[-1] = args[-1].with_changes(comma=call.args[-1].comma)
-    elif args:
-        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    if args and args[-1] is not call.args[-1]:
+        args[-1] = args[-1].with_changes(comma=_closing_comma(args[-1].comma, call.args[-1].comma))
     new_call = call.with_changes(func=cst.Name(callee), args=args)
     return cst.Module([]).code_for_node(new_call)
 
