@@ -164,8 +164,9 @@ class Fixer:
         new_name = rule.target_name if rule.old_name else imported_name
         assert new_name is not None
         if rule.calls == "report" and binding.uses:
-            raise NoFix(f"{len(binding.uses)} use(s) of `{binding.local}` must be rewritten by hand "
-                        f"(the arguments of `{rule.new_path}` cannot be derived)")
+            lines = ", ".join(str(self.analysis.positions.line_number(u.start)) for u in binding.uses)
+            raise NoFix(f"rewrite the use(s) of `{binding.local}` by hand (line {lines}): "
+                        f"`{rule.target_name}` needs arguments the old call did not have")
         alias = binding.local if binding.local != imported_name else None
         new_local = alias or new_name
         if not self.analysis.parsed and (new_local != binding.local or rule.awaitable):
@@ -219,8 +220,8 @@ class Fixer:
             if use.rule.new_module is None:
                 raise NoFix(f"no replacement configured for `{use.qualified}`")
             if use.rule.calls == "report":
-                raise NoFix(f"`{use.qualified}` must be rewritten by hand "
-                            f"(the arguments of `{use.rule.new_path}` cannot be derived)")
+                raise NoFix(f"rewrite `{use.qualified.rpartition('.')[2]}` by hand: "
+                            f"`{use.rule.target_name}` needs arguments the old call did not have")
         for use in mapped:
             assert use.rule is not None and use.rule.new_module is not None
             target = use.rule.target_name or use.qualified.rpartition(".")[2]
@@ -264,7 +265,7 @@ class Fixer:
             raise NoFix(f"missing {names}: ssot-ls never invents argument values")
         wants_await = rule.awaitable and not call.awaited
         if wants_await and not call.async_context:
-            raise NoFix(self._sync_reason(call.caller, rule))
+            raise NoFix(self._sync_reason(call, rule))
         call_text = self.analysis.text[call.start:call.end]
         rewritten = _rewrite_call(call_text, new_local, dict(rule.rename_keywords), set(rule.drop_keywords))
         if wants_await:
@@ -275,13 +276,16 @@ class Fixer:
         work.edits.append(Edit(call.start, call.end, rewritten))
 
     # -- helpers -------------------------------------------------------------------------
-    @staticmethod
-    def _sync_reason(caller: str | None, rule: Rule) -> str:
-        where = f"`{caller}`" if caller else "module-level code"
+    def _sync_reason(self, call: Call, rule: Rule) -> str:
+        caller = call.caller
+        line = self.analysis.positions.line_number(call.start)
         if caller in {"lambda", "generator expression"}:
-            where = f"a {caller}"
-        return (f"{where} is not async: `{rule.new_path}` must be awaited, "
-                f"so the caller must become `async def` first")
+            where = f"a {caller} (line {line})"
+        elif caller:
+            where = f"`{caller}` (line {line})"
+        else:
+            where = f"module-level code (line {line})"
+        return f"{where} is not async; make it `async def` to await `{rule.target_name}`"
 
     def _loads_left(self, binding: Binding, work: _Work) -> int:
         return self.analysis.name_loads.get(binding.local, 0) - work.rewritten_loads.get(id(binding), 0)
@@ -313,7 +317,7 @@ class Fixer:
             if wants_await:
                 assert call is not None
                 if not call.async_context:
-                    raise NoFix(self._sync_reason(call.caller, rule))
+                    raise NoFix(self._sync_reason(call, rule))
                 if call.start != use.start:
                     raise NoFix("unusual call syntax; rewrite by hand")
                 work.unsafe = True

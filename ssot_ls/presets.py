@@ -23,8 +23,8 @@ NETRA_WEBSOCKET: tuple[Rule, ...] = (
         old_module=FACTORY, old_name="create_websocket_manager",
         new_module=MANAGER, new_name="get_websocket_manager",
         awaitable=True,
-        message=(f"`{FACTORY}.create_websocket_manager` is deprecated; use "
-                 f"`await {MANAGER}.get_websocket_manager(...)` (SSOT, async)"),
+        message=(f"`create_websocket_manager` from `{FACTORY}` is deprecated: "
+                 f"use `await get_websocket_manager(...)` from `{MANAGER}`"),
         origin=ORIGIN,
         invalid=(
             Example(
@@ -72,8 +72,8 @@ NETRA_WEBSOCKET: tuple[Rule, ...] = (
         old_module=FACTORY, old_name="WebSocketManagerFactory",
         new_module=CANONICAL, new_name="create_websocket_manager",
         awaitable=True, calls="report",
-        message=(f"`{FACTORY}.WebSocketManagerFactory` is deprecated; use "
-                 f"`await {CANONICAL}.create_websocket_manager(user_context=...)` (SSOT, async)"),
+        message=(f"`WebSocketManagerFactory` from `{FACTORY}` is deprecated: "
+                 f"use `await create_websocket_manager(user_context=...)` from `{CANONICAL}`"),
         origin=ORIGIN,
         invalid=(
             Example(
@@ -97,8 +97,8 @@ NETRA_WEBSOCKET: tuple[Rule, ...] = (
         new_module=CONTEXT, new_name="create_defensive_user_execution_context",
         awaitable=True, when_keyword="websocket_manager",
         drop_keywords=("websocket_manager",), require_keywords=("user_id",),
-        message=("`UserExecutionContext(websocket_manager=...)` is deprecated; use "
-                 f"`await {CONTEXT}.create_defensive_user_execution_context(user_id=...)`"),
+        message=("`UserExecutionContext(websocket_manager=...)` is deprecated: "
+                 f"use `await create_defensive_user_execution_context(user_id=...)` from `{CONTEXT}`"),
         origin=ORIGIN,
         invalid=(
             Example(
@@ -127,7 +127,8 @@ NETRA_WEBSOCKET: tuple[Rule, ...] = (
     Rule(
         code="SSOT004",
         old_module=FACTORY,
-        message=(f"`{FACTORY}` is removed; import from `{MANAGER}` or `{CANONICAL}`"),
+        message=(f"`{FACTORY}` is removed: import from `websocket_manager` or `canonical_imports` "
+                 "in `netra_backend.app.websocket_core`"),
         severity=Severity.WARNING,
         origin=ORIGIN,
         invalid=(

@@ -106,7 +106,7 @@ async def refresh_settings(ls: SsotLanguageServer) -> bool:
         logger.warning("workspace/configuration failed, keeping the current settings: %s", error)
         return False
     answer = list(answer or [])
-    before = (session.global_settings, dict(session.folder_settings))
+    before = [session.global_settings, *(session.settings_for(folder) for folder in folders)]
     base: Settings = session.initialization_settings.merged(answer[0] if answer else None)
     session.global_settings = base
     session.folder_settings = {
@@ -114,7 +114,7 @@ async def refresh_settings(ls: SsotLanguageServer) -> bool:
         for folder, value in zip(folders, answer[1:], strict=False)
     }
     logs.set_level(base.logging_level)
-    return before != (session.global_settings, session.folder_settings)
+    return before != [base, *(session.settings_for(folder) for folder in folders)]
 
 
 def settings_changed(ls: SsotLanguageServer) -> None:
