@@ -12,10 +12,6 @@ import {
   RevealOutputChannelOn,
   ServerOptions,
   State,
-  TransportKind,
-  WorkDoneProgress,
-  WorkDoneProgressBegin,
-  WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 import { BusyTracker, progressText, WorkHandle } from './busyTracker';
 import { machineLookup } from './machine';
@@ -66,7 +62,6 @@ async function answerConfiguration(
 export class ServerController implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<void> | undefined;
-  private fixCounter = 0;
 
   constructor(
     private readonly output: vscode.LogOutputChannel,
@@ -125,8 +120,8 @@ export class ServerController implements vscode.Disposable {
   }
 
   /**
-   * Runs the server's workspace fix-all. We pass our own progress token so the status bar
-   * follows the server's `$/progress` reports. Returns whatever the server returns.
+   * Runs the server's workspace fix-all and returns its summary. Its `$/progress` reaches the
+   * status bar through the handleWorkDoneProgress middleware.
    */
   async fixWorkspace(): Promise<unknown> {
     await this.start();
@@ -134,19 +129,9 @@ export class ServerController implements vscode.Disposable {
     if (client === undefined || !this.isRunning) {
       throw new Error('the ssot-ls server is not running (see "SSOT: Show logs")');
     }
-    const token: ProgressToken = `ssot-ls-fix-workspace-${process.pid}-${this.fixCounter++}`;
-    return this.busy.track('ssot-ls: fixing the workspace', async (work) => {
-      const progress = client.onProgress(WorkDoneProgress.type, token, (value) => reportProgress(work, value));
-      try {
-        return await client.sendRequest(ExecuteCommandRequest.type, {
-          command: SERVER_FIX_WORKSPACE_COMMAND,
-          arguments: [],
-          workDoneToken: token,
-        });
-      } finally {
-        progress.dispose();
-      }
-    });
+    return this.busy.track('ssot-ls: fixing the workspace', () =>
+      client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_FIX_WORKSPACE_COMMAND, arguments: [] }),
+    );
   }
 
   dispose(): void {
@@ -185,11 +170,12 @@ export class ServerController implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command: server.command,
       args: server.args,
-      transport: TransportKind.stdio,
+      // No `transport`: with TransportKind.stdio the client appends `--stdio`, which
+      // `ssot-ls server` does not take (stdio is its default).
       options: { cwd: folder?.uri.fsPath, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
     };
     const busy = this.busy;
-    const serverProgress = new Map<ProgressToken, WorkHandle>();
+    const serverProgress = new Map<ProgressToken, { title: string; work: WorkHandle }>();
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
       diagnosticCollectionName: CLIENT_ID,
@@ -205,13 +191,15 @@ export class ServerController implements vscode.Disposable {
         // Progress the server starts itself (e.g. a workspace scan) also lights the status bar;
         // the client still shows it as a notification.
         handleWorkDoneProgress: (token, params, next) => {
+          const running = serverProgress.get(token);
           if (params.kind === 'begin') {
-            serverProgress.get(token)?.end();
-            serverProgress.set(token, busy.begin(progressText(params.title, params.message, params.percentage)));
+            running?.work.end();
+            const text = progressText(params.title, params.message, params.percentage);
+            serverProgress.set(token, { title: params.title, work: busy.begin(text) });
           } else if (params.kind === 'report') {
-            serverProgress.get(token)?.report(progressText('ssot-ls', params.message, params.percentage));
+            running?.work.report(progressText(running.title, params.message, params.percentage));
           } else {
-            serverProgress.get(token)?.end();
+            running?.work.end();
             serverProgress.delete(token);
           }
           next(token, params);
@@ -221,24 +209,13 @@ export class ServerController implements vscode.Disposable {
     const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
     client.onDidChangeState((change) => {
       if (change.newState === State.Stopped) {
-        for (const work of serverProgress.values()) {
+        for (const { work } of serverProgress.values()) {
           work.end();
         }
         serverProgress.clear();
       }
     });
     return client;
-  }
-}
-
-function reportProgress(
-  work: WorkHandle,
-  value: WorkDoneProgressBegin | WorkDoneProgressReport | { kind: 'end'; message?: string },
-): void {
-  if (value.kind === 'begin') {
-    work.report(progressText(value.title, value.message, value.percentage));
-  } else if (value.kind === 'report') {
-    work.report(progressText('ssot-ls', value.message, value.percentage));
   }
 }
 

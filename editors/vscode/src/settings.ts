@@ -14,6 +14,8 @@ export interface ServerSettings {
   /** Absolute path of a config file that overrides discovery, or null. */
   configuration: string | null;
   markdown: { enable: boolean };
+  /** Whether fix-all (on save, workspace) applies unsafe fixes too. */
+  unsafeFixes: boolean;
   logLevel: LogLevel;
 }
 
@@ -47,6 +49,7 @@ export function serverSettings(read: SettingReader, variables: PathVariables): S
     enable: readBoolean(read, 'enable', true),
     configuration: resolveConfigurationPath(read('configuration'), variables),
     markdown: { enable: readBoolean(read, 'markdown.enable', true) },
+    unsafeFixes: readBoolean(read, 'unsafeFixes', false),
     logLevel: readLogLevel(read),
   };
 }

@@ -14,27 +14,36 @@ describe('serverSettings', () => {
       enable: true,
       configuration: null,
       markdown: { enable: true },
+      unsafeFixes: false,
       logLevel: 'info',
     });
   });
 
   it('passes the user settings in the server shape', () => {
     const settings = serverSettings(
-      reader({ enable: false, configuration: 'tools/ssot-ls.toml', 'markdown.enable': false, logLevel: 'debug' }),
+      reader({
+        enable: false,
+        configuration: 'tools/ssot-ls.toml',
+        'markdown.enable': false,
+        unsafeFixes: true,
+        logLevel: 'debug',
+      }),
       variables,
     );
     assert.deepEqual(settings, {
       enable: false,
       configuration: '/work/project/tools/ssot-ls.toml',
       markdown: { enable: false },
+      unsafeFixes: true,
       logLevel: 'debug',
     });
   });
 
   it('ignores values of the wrong type or outside the enum', () => {
-    const settings = serverSettings(reader({ enable: 'no', 'markdown.enable': 0, logLevel: 'verbose' }), variables);
+    const settings = serverSettings(reader({ enable: 'no', 'markdown.enable': 0, unsafeFixes: 'yes', logLevel: 'verbose' }), variables);
     assert.equal(settings.enable, true);
     assert.equal(settings.markdown.enable, true);
+    assert.equal(settings.unsafeFixes, false);
     assert.equal(settings.logLevel, 'info');
   });
 });
