@@ -29,11 +29,10 @@ NVIM_README = NVIM_RUNTIME_DIR / "README.md"
 DRIVER = NVIM_RUNTIME_DIR / "tests" / "e2e_driver.lua"
 README_SETUP_PATH = "/path/to/ssot-ls/editors/nvim"
 
-DEPRECATED_IMPORT = "from netra_backend.app.websocket_core.factory import create_websocket_manager"
-CANONICAL_IMPORT = (
-    "from netra_backend.app.websocket_core.websocket_manager import get_websocket_manager"
-)
 DEPRECATED_MODULE = "netra_backend.app.websocket_core.factory"
+DEPRECATED_IMPORT = f"from {DEPRECATED_MODULE} import create_websocket_manager"
+CANONICAL_MODULE = "netra_backend.app.websocket_core.websocket_manager"
+CANONICAL_IMPORT = f"from {CANONICAL_MODULE} import get_websocket_manager"
 
 # The seed's pattern: the deprecated factory used inside an async function.
 SEED_SOURCE = f"""\
@@ -134,12 +133,14 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
     markdown_file.parent.mkdir()
     markdown_file.write_text(SEED_MARKDOWN, encoding="utf-8")
 
-    # The user's init.lua: the README's setup block, then its fix-on-save snippet.
+    # The user's init.lua: the README's setup block, then its unsafe-fixes setting (the
+    # seed's `await` fixes are unsafe) and its fix-on-save snippet.
     init_lua = tmp / "init.lua"
     setup = readme_lua_block("nvim-setup")
     assert README_SETUP_PATH in setup
     init_lua.write_text(
         setup.replace(README_SETUP_PATH, NVIM_RUNTIME_DIR.as_posix())
+        + readme_lua_block("nvim-unsafe-fixes")
         + readme_lua_block("nvim-fix-on-save"),
         encoding="utf-8",
     )

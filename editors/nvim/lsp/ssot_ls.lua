@@ -17,9 +17,12 @@ return {
   settings = {
     ["ssot-ls"] = {
       enable = true,
-      -- configuration = "/abs/path/ssot-ls.toml", -- unset: closest config above each file
       markdown = { enable = true },
-      logLevel = "info",
+      -- true: fix-all (on save) and :SsotFixWorkspace also apply unsafe fixes, such
+      -- as inserting `await`; single quick fixes are always offered.
+      unsafeFixes = false,
+      -- configuration = "/abs/path/ssot-ls.toml", -- unset: closest config above each file
+      -- logLevel = "debug", -- unset: warning; server stderr goes to vim.lsp.get_log_path()
     },
   },
   -- One source of truth: whatever `settings` ends up as after the user's

@@ -139,9 +139,9 @@ run_step("fix_workspace", function()
   -- Back in a buffer the server is attached to; the command is buffer-local.
   vim.api.nvim_set_current_buf(quickfix_buf)
   vim.cmd("SsotFixWorkspace")
-  wait_for("the workspace fix to report", function()
+  wait_for("the workspace fix to write files", function()
     for _, n in ipairs(results.notifications) do
-      if n.message:find("workspace fix", 1, true) then
+      if n.message:find("written to disk", 1, true) or n.message:find("failed", 1, true) then
         return true
       end
     end

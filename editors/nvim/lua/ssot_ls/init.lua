@@ -80,38 +80,40 @@ function M.fix_all(bufnr, opts)
   return applied
 end
 
--- changedtick of every loaded buffer, to tell afterwards which ones the edit touched.
-local function loaded_buffer_ticks()
+-- Every buffer's changedtick (false: listed but not loaded), to tell afterwards
+-- which buffers the edit changed and which ones it had to load.
+local function buffer_ticks()
   local ticks = {}
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(bufnr) then
-      ticks[bufnr] = vim.api.nvim_buf_get_changedtick(bufnr)
-    end
+    ticks[bufnr] = vim.api.nvim_buf_is_loaded(bufnr) and vim.api.nvim_buf_get_changedtick(bufnr)
   end
   return ticks
 end
 
--- A workspace edit opens a hidden buffer for every file that was not open.
+-- A workspace edit loads a hidden buffer for every file that was not open.
 -- Those changes are written to disk (that is what "fix the workspace" means)
--- and the buffers closed again; buffers the user had open stay modified,
+-- and the buffers unloaded again; buffers the user had open stay modified,
 -- as with any other edit, for the user to review and save.
-local function save_buffers_opened_by_edit(ticks_before)
+local function save_buffers_loaded_by_edit(ticks_before)
   local written, failed, open_changed = 0, {}, 0
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     local tick_before = ticks_before[bufnr]
     if not vim.api.nvim_buf_is_loaded(bufnr) then
-      -- not part of the edit
+      -- untouched by the edit
     elseif tick_before then
       if vim.api.nvim_buf_get_changedtick(bufnr) ~= tick_before then
         open_changed = open_changed + 1
       end
     elseif vim.bo[bufnr].modified then
+      -- noautocmd: the text is already fixed, and format-on-save hooks should
+      -- not rewrite files the user never opened.
       local ok, err = pcall(vim.api.nvim_buf_call, bufnr, function()
-        vim.cmd("silent write")
+        vim.cmd("silent noautocmd write")
       end)
       if ok then
         written = written + 1
-        vim.api.nvim_buf_delete(bufnr, {})
+        -- A buffer that was listed before stays listed, only unloaded.
+        vim.api.nvim_buf_delete(bufnr, { unload = tick_before == false })
       else
         table.insert(failed, vim.api.nvim_buf_get_name(bufnr) .. ": " .. tostring(err))
       end
@@ -134,8 +136,10 @@ end
 --- file of the workspace, open or not. Files that were not open are written
 --- to disk; open buffers are left modified.
 --- @param bufnr integer? a buffer the ssot_ls client is attached to, default current
---- @param on_done fun(err: lsp.ResponseError?, result: any)? called when finished
-function M.fix_workspace(bufnr, on_done)
+--- @param opts { unsafe: boolean?, on_done: fun(err: lsp.ResponseError?, result: any)? }?
+---   unsafe: true/false overrides the `unsafeFixes` setting for this run
+function M.fix_workspace(bufnr, opts)
+  opts = opts or {}
   bufnr = vim._resolve_bufnr(bufnr)
   local client = M.client_for(bufnr)
   if not client then
@@ -143,24 +147,31 @@ function M.fix_workspace(bufnr, on_done)
     return
   end
   send_pending_changes(client)
-  local ticks_before = loaded_buffer_ticks()
-  local command = { title = "Fix all in workspace", command = M.fix_workspace_command, arguments = {} }
+  local ticks_before = buffer_ticks()
+  local command = { title = "Fix all in workspace", command = M.fix_workspace_command }
+  if opts.unsafe ~= nil then
+    command.arguments = { { unsafe = opts.unsafe } }
+  end
   client:exec_cmd(command, { bufnr = bufnr }, function(err, result)
     if err then
       notify("workspace fix failed: " .. tostring(err.message), vim.log.levels.ERROR)
     else
-      local written, failed, open_changed = save_buffers_opened_by_edit(ticks_before)
-      local summary = string.format("workspace fixed: %d file(s) written", written)
-      if open_changed > 0 then
-        summary = summary .. string.format(", %d open buffer(s) changed (:wall to save)", open_changed)
+      -- The server reports what it fixed (window/showMessage); this adds what
+      -- happened on the Neovim side.
+      local written, failed, open_changed = save_buffers_loaded_by_edit(ticks_before)
+      if written > 0 or open_changed > 0 then
+        notify(string.format(
+          "%d file(s) written to disk; %d open buffer(s) changed, not saved (:wall saves them)",
+          written,
+          open_changed
+        ))
       end
-      notify(summary)
       if #failed > 0 then
         notify("could not write:\n" .. table.concat(failed, "\n"), vim.log.levels.ERROR)
       end
     end
-    if on_done then
-      on_done(err, result)
+    if opts.on_done then
+      opts.on_done(err, result)
     end
   end)
 end
@@ -170,11 +181,14 @@ end
 --- @param client vim.lsp.Client
 --- @param bufnr integer
 function M.on_attach(client, bufnr)
-  vim.api.nvim_buf_create_user_command(bufnr, "SsotFixWorkspace", function()
-    M.fix_workspace(bufnr)
-  end, { desc = "ssot-ls: fix every file in the workspace" })
+  vim.api.nvim_buf_create_user_command(bufnr, "SsotFixWorkspace", function(command)
+    -- With a bang, unsafe fixes (e.g. inserting `await`) too, whatever unsafeFixes says.
+    M.fix_workspace(bufnr, { unsafe = command.bang or nil })
+  end, { bang = true, desc = "ssot-ls: fix every file in the workspace (! = unsafe fixes too)" })
   vim.api.nvim_buf_create_user_command(bufnr, "SsotFixAll", function()
-    M.fix_all(bufnr)
+    if not M.fix_all(bufnr) then
+      notify("nothing to fix here (unsafe fixes apply only with unsafeFixes = true)")
+    end
   end, { desc = "ssot-ls: apply every fix in this buffer" })
 end
 
