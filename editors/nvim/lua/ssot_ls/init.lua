@@ -12,6 +12,13 @@ local function notify(message, level)
   vim.notify("ssot-ls: " .. message, level or vim.log.levels.INFO)
 end
 
+local function buffer_or_current(bufnr)
+  if bufnr == nil or bufnr == 0 then
+    return vim.api.nvim_get_current_buf()
+  end
+  return bufnr
+end
+
 --- The ssot_ls client attached to `bufnr`, if any.
 --- @param bufnr integer
 --- @return vim.lsp.Client?
@@ -34,9 +41,10 @@ local function resolved(client, action, bufnr, timeout_ms)
   if action.edit or not client:supports_method("codeAction/resolve") then
     return action
   end
-  local response, err = client:request_sync("codeAction/resolve", action, timeout_ms, bufnr)
+  local response, timeout_reason = client:request_sync("codeAction/resolve", action, timeout_ms, bufnr)
+  local failure = response and response.err and response.err.message or timeout_reason
   if not response or response.err then
-    notify("could not resolve code action: " .. tostring(err or response.err.message), vim.log.levels.WARN)
+    notify("could not resolve code action: " .. tostring(failure), vim.log.levels.WARN)
     return action
   end
   return response.result or action
@@ -49,7 +57,7 @@ end
 --- @param opts { timeout_ms: integer? }?
 --- @return boolean applied true if an edit was applied
 function M.fix_all(bufnr, opts)
-  bufnr = vim._resolve_bufnr(bufnr)
+  bufnr = buffer_or_current(bufnr)
   local timeout_ms = (opts and opts.timeout_ms) or 3000
   local client = M.client_for(bufnr)
   if not client then
@@ -140,7 +148,7 @@ end
 ---   unsafe: true/false overrides the `unsafeFixes` setting for this run
 function M.fix_workspace(bufnr, opts)
   opts = opts or {}
-  bufnr = vim._resolve_bufnr(bufnr)
+  bufnr = buffer_or_current(bufnr)
   local client = M.client_for(bufnr)
   if not client then
     notify("no ssot_ls client attached to this buffer", vim.log.levels.WARN)
