@@ -163,6 +163,12 @@ def report_findings(manifest: dict, results: dict[str, Findings]) -> None:
         by_ssot, by_ruff = found(statements, ssot.lines), found(statements, ruff.lines)
         print(f"  {label:66} {len(statements):5} {by_ssot:8} {by_ruff:6}")
 
+    if ruff.total and not ssot.total:
+        print(
+            "  WARNING: ssot-ls reported nothing while ruff did: it probably skipped the tree "
+            "(a .gitignore above it, e.g. the repo's `benchmarks/.tree/` entry?). Its timings "
+            "are meaningless; try --tree with a folder outside the repository."
+        )
     expected_nowhere = planted_lines(manifest)
     for name, findings in results.items():
         stray = sorted(findings.lines - expected_nowhere)

@@ -80,7 +80,7 @@ class PythonModule:
     classes: tuple[str, ...]
     functions: tuple[str, ...]
     imports: tuple[tuple[str, tuple[str, ...]], ...]  # (module, names) of other generated modules
-    deprecated_form: str | None
+    deprecated_forms: tuple[str, ...]  # planted uses (see deprecated.py); usually none
     mentions_factory: bool
 
 
@@ -189,7 +189,7 @@ def plan_tree(py_files: int, md_files: int, seed: int) -> TreePlan:
             if other != dotted:
                 pool = other_classes + other_functions
                 imports[other] = tuple(sorted(set(rng.sample(pool, min(len(pool), rng.randint(1, 3))))))
-        form = choose_python_form(rng, package, is_test) if index in planted else None
+        forms = (choose_python_form(rng, package, is_test),) if index in planted else ()
         modules.append(
             PythonModule(
                 path=dotted.replace(".", "/") + ".py",
@@ -201,7 +201,7 @@ def plan_tree(py_files: int, md_files: int, seed: int) -> TreePlan:
                 classes=classes,
                 functions=functions,
                 imports=tuple(sorted(imports.items())),
-                deprecated_form=form,
+                deprecated_forms=forms,
                 mentions_factory=index in mentions and index not in planted,
             )
         )
@@ -217,7 +217,7 @@ def plan_tree(py_files: int, md_files: int, seed: int) -> TreePlan:
                 classes=(),
                 functions=(),
                 imports=(),
-                deprecated_form=None,
+                deprecated_forms=(),
                 mentions_factory=False,
             )
         )

@@ -36,9 +36,9 @@ class ModuleRenderer:
         self.rng = random.Random(f"{seed}:{module.path}")
         self.out = LineWriter()
         self.imported_names = [name for _, names in module.imports for name in names]
-        self.snippet: PlantedSnippet | None = None
-        if module.deprecated_form:
-            self.snippet = python_snippet(module.deprecated_form, module.package, self.rng.choice(NOUNS))
+        self.snippets: list[PlantedSnippet] = [
+            python_snippet(form, module.package, self.rng.choice(NOUNS)) for form in module.deprecated_forms
+        ]
 
     # -- top level -------------------------------------------------------------------------
 
@@ -50,8 +50,10 @@ class ModuleRenderer:
         blocks = [self._class_block(name) for name in self.module.classes]
         blocks += [self._function_block(name, indent=0) for name in self.module.functions]
         self.rng.shuffle(blocks)
-        if self.snippet is not None:
-            blocks.insert(self.rng.randint(0, len(blocks)), lambda: self._planted_block())
+        for snippet in self.snippets:
+            blocks.insert(
+                self.rng.randint(0, len(blocks)), lambda snippet=snippet: self._planted_block(snippet)
+            )
         for block in blocks:
             block()
         while len(self.out.lines) < self.module.target_lines:
@@ -107,9 +109,10 @@ class ModuleRenderer:
                 out.add(f"from {other} import {', '.join(names)}")
         if module.mentions_factory:
             out.add("from netra_backend.app.db.factory import create_session_factory")
-        if self.snippet is not None:
+        if self.snippets:
             out.add("from netra_backend.app.services.user_execution_context import UserExecutionContext")
-            out.add_marked(self.snippet.imports)
+        for snippet in self.snippets:
+            out.add_marked(snippet.imports)
         out.add()
         out.add("logger = logging.getLogger(__name__)")
         out.add()
@@ -133,11 +136,10 @@ class ModuleRenderer:
         )
         return f"{name} = {value}"
 
-    def _planted_block(self) -> None:
-        assert self.snippet is not None
+    def _planted_block(self, snippet: PlantedSnippet) -> None:
         self.out.add()
         self.out.add()
-        self.out.add_marked(self.snippet.block)
+        self.out.add_marked(snippet.block)
 
     def _padding_block(self):
         rng = self.rng

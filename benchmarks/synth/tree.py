@@ -53,7 +53,8 @@ def _render_batch(root: Path, seed: int, items: list[PythonModule | MarkdownDoc]
         if isinstance(item, PythonModule):
             renderer = ModuleRenderer(item, seed)
             text, marks = renderer.render()
-            snippet = renderer.snippet
+            # The tree plants at most one form per file; several are for bench_server's file.
+            snippet = renderer.snippets[0] if renderer.snippets else None
             form, ssot, ruff = None, True, True
             if snippet is not None:
                 form, ssot, ruff = snippet.form, snippet.expected_ssot, snippet.expected_ruff
