@@ -284,11 +284,13 @@ def test_findings_carry_code_message_severity_kind_and_fixability(project):
     for finding in findings:
         assert finding.severity is Severity.WARNING
     call = by_code_kind[("SSOT001", REFERENCE)]
-    assert f"{MANAGER}.get_websocket_manager" in call.message  # names the replacement
+    # The message names the replacement: the new name and the module it comes from.
+    assert "`await get_websocket_manager(...)`" in call.message and MANAGER in call.message
     assert not call.fixable and call.applicability is None
-    assert "sync" in call.no_fix_reason and "async def" in call.no_fix_reason
+    assert "`sync` (line 4) is not async" in call.no_fix_reason
+    assert "async def" in call.no_fix_reason
     factory_class = by_code_kind[("SSOT002", IMPORT)]
-    assert f"{CANONICAL}.create_websocket_manager" in factory_class.message
+    assert "create_websocket_manager" in factory_class.message and CANONICAL in factory_class.message
 
 
 def test_fixable_finding_has_applicability_and_title(project):
@@ -303,7 +305,7 @@ def test_fixable_finding_has_applicability_and_title(project):
 
 def test_removed_module_message_names_both_replacements(project):
     [finding] = project.check(f"import {F}\n")
-    assert MANAGER in finding.message and CANONICAL in finding.message
+    assert "`websocket_manager`" in finding.message and "`canonical_imports`" in finding.message
     assert not finding.fixable and finding.no_fix_reason
 
 
