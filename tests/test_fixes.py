@@ -303,6 +303,21 @@ IMPORTS = [
             from new.pkg import other
             return other()
         """), RULES),
+    Case("removed-import-was-the-only-statement-of-a-block", code("""
+        from new.pkg import other
+        try:
+            from old.pkg import thing
+        except ImportError:
+            pass
+        thing()
+        """), code("""
+        from new.pkg import other
+        try:
+            pass
+        except ImportError:
+            pass
+        other()
+        """), RULES),
     Case("import-inside-if", "import os\nif os.name:\n    from old.pkg import thing\nthing()\n",
          "import os\nif os.name:\n    from new.pkg import other\nother()\n", RULES),
     Case("relative-from-module", code("""
@@ -397,6 +412,28 @@ RENAMES = [
         class Plugin(other.Base):
             pass
         """), RULES),
+    Case("rename-not-keywords-but-f-strings-and-annotations", code("""
+        from old.pkg import thing
+
+        thing(thing=1)
+        print(f"{thing()} {thing!r}")
+
+        def typed(x: thing) -> thing:
+            return x
+        """), code("""
+        from new.pkg import other
+
+        other(thing=1)
+        print(f"{other()} {other!r}")
+
+        def typed(x: other) -> other:
+            return x
+        """), RULES),
+    Case("rename-in-dunder-all", "from old.pkg import thing\n\n__all__ = ['thing']\n",
+         "from new.pkg import other\n\n__all__ = ['other']\n", RULES),
+    Case("shadowed-by-a-parameter-no-fix",
+         "from old.pkg import thing\n\ndef f(thing):\n    return thing()\n",
+         "from old.pkg import thing\n\ndef f(thing):\n    return thing()\n", RULES),
     # LibCST's RenameCommand turns this into broken code; the alias must simply be kept.
     Case("renamecommand-failure-case", "from old.pkg import thing as t; thing = 1; t()\n",
          "from new.pkg import other as t; thing = 1; t()\n", RULES),

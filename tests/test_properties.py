@@ -3,7 +3,8 @@
 After `fix_source(unsafe=True)`: the text parses, a second fix changes nothing, no fixable
 finding remains, and the program's AST differs from the input only in import statements and
 the flagged references (compared after dropping imports and normalizing those references).
-The same program inside a Markdown fence (in a list, in a quote) is fixed the same way.
+The same program inside a Markdown fence (in a list, in a quote) is fixed the same way, and
+every finding that says it is fixable has a quick fix (what the editor offers).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ssot_ls.config import ConfigResolver
-from ssot_ls.engine import fix_source
+from ssot_ls.engine import check_source, fix_group, fix_source
 from ssot_ls.markdown import python_fences
 from ssot_ls.presets import CONTEXT, FACTORY
 
@@ -73,6 +74,9 @@ FORMS = (
     Form("thing-alias", "from old.pkg import thing as t", ("t({arg})",)),
     Form("thing-among-others", "from old.pkg import keep, thing", ("keep(thing({arg}))",)),
     Form("old-module", "import old.pkg as op", ("op.thing({arg})",)),
+    Form("guarded", "try:\n    from old.pkg import thing\nexcept ImportError:\n    pass",
+         ("thing({arg})",)),
+    Form("canonical-present", "from new.pkg import other", ("other({arg})",)),
     Form("moved-from", "from moved.mod import mover", ("mover({arg})",)),
     Form("moved-module", "import moved.mod as mm", ("mm.mover({arg})",)),
     Form("fetch", "from aio.old import fetch", ("fetch({arg})", "fetch({arg}).result")),
@@ -209,7 +213,7 @@ class _References(ast.NodeVisitor):
 
     def __init__(self, tree: ast.Module) -> None:
         self.bound: dict[str, str] = {}
-        for node in tree.body:
+        for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     local = alias.asname or alias.name.split(".")[0]
@@ -301,6 +305,18 @@ def test_fixed_program_parses_is_stable_and_only_imports_and_references_change(c
     assert len(before) == len(after)
     for old, new in zip(before, after, strict=True):
         assert new in {old, canonical(old, rules)}, f"{old} became {new}"
+
+
+@PROPERTY_SETTINGS
+@given(programs())
+def test_every_fixable_finding_has_a_quick_fix(config, program):
+    rules, root = config
+    path = root / "module.py"
+    for finding in check_source(program, path, rules):
+        if finding.fixable:
+            fix = fix_group(program, path, rules, finding.group)
+            assert fix is not None, (finding.code, program[finding.start:finding.end])
+            assert fix.applicability is finding.applicability
 
 
 @PROPERTY_SETTINGS
