@@ -30,7 +30,6 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -48,10 +47,14 @@ _PARSER = MarkdownIt("commonmark").disable(["inline", "text_join"])
 # The line breaks markdown-it knows (it normalizes \r\n and \r to \n before splitting).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
+# Prefilter only (the parser decides): every Python info word starts with "py".
+_MAY_HAVE_PYTHON_FENCE = re.compile(r"(?:```|~~~)\s*py", re.IGNORECASE)
+
 _DIRECTIVE = re.compile(r"<!--\s*ssot:\s*ignore(?:\[(?P<codes>[^\]\n]*)\])?\s*-->")
 
 # Characters of a container prefix that are list markers; blanked to get a continuation prefix.
 _LIST_MARKER_CHARS = re.compile(r"[^>\s]")
+_QUOTE_WITHOUT_SPACE = re.compile(r">(?=[^>\s])")
 
 _PS1, _PS2 = ">>> ", "... "
 _DEDENT_KEYWORDS = re.compile(r"(?:else|elif|except|finally)\b")
@@ -132,9 +135,13 @@ class Fence:
         new_lines = _split_lines(new_code)
         if new_lines == old_lines:
             return []
-        prompts = _pycon_prompts(new_lines) if self.pycon else None
+        hunks = line_hunks(old_lines, new_lines)
+        prompts = None
+        if self.pycon:
+            prompts = _pycon_prompts(new_lines)
+            hunks = _with_reprompted_lines(hunks, self._prompts(), prompts)
         edits: list[Edit] = []
-        for old_start, old_end, new_start, new_end in line_hunks(old_lines, new_lines):
+        for old_start, old_end, new_start, new_end in hunks:
             replacement = new_lines[new_start:new_end]
             hunk_prompts = prompts[new_start:new_end] if prompts is not None else None
             if old_end > old_start:
@@ -147,6 +154,10 @@ class Fence:
         if not self._round_trips(edits, new_lines):
             return None
         return edits
+
+    def _prompts(self) -> list[str]:
+        """The pycon prompt in front of each code line now, as ">>> " or "... "."""
+        return [(self._text[line.prefix_end:line.code_start] + " ")[:4] for line in self._lines]
 
     def ignore_comment_edit(self, code: str) -> Edit:
         """Edit that suppresses ``code`` in this fence with a comment before it.
@@ -174,9 +185,9 @@ class Fence:
         self, old_start: int, old_end: int, new_lines: list[str], prompts: list[str] | None
     ) -> Edit | None:
         replaced = self._lines[old_start:old_end]
-        if any(after.doc_line != before.doc_line + 1 for before, after in pairwise(replaced)):
-            return None  # pycon: an output line sits between the lines to change
         first, last = replaced[0], replaced[-1]
+        if not self._output_lines.isdisjoint(range(first.doc_line, last.doc_line)):
+            return None  # pycon: an output line sits between the lines to change (blank lines go)
         if not new_lines and last.doc_line + 1 in self._output_lines:
             return None  # pycon: the output would become the previous statement's output
         start = first.line_start
@@ -240,8 +251,8 @@ class Fence:
 
 def python_fences(text: str) -> list[Fence]:
     """The Python fences of a Markdown document, in document order."""
-    if "```" not in text and "~~~" not in text:
-        return []
+    if _MAY_HAVE_PYTHON_FENCE.search(text) is None:
+        return []  # the common case, in microseconds: no parse
     return list(_python_fences(text))
 
 
@@ -357,10 +368,11 @@ def _build_fence(
 def _continuation_prefix(opening_prefix: str) -> str:
     """The prefix that puts a new line in the same container as the fence's opening line.
 
-    List markers become spaces (same columns, so tabs expand alike). A final ">" gets a space:
-    a quote marker eats one space after it, which would otherwise come out of the code.
+    List markers become spaces (same columns, so tabs expand alike). A quote marker eats one
+    space after it, so one is added where the marker had none: before a list marker that
+    becomes spaces, and at the end (else it would come out of the code).
     """
-    prefix = _LIST_MARKER_CHARS.sub(" ", opening_prefix)
+    prefix = _LIST_MARKER_CHARS.sub(" ", _QUOTE_WITHOUT_SPACE.sub("> ", opening_prefix))
     return prefix + " " if prefix.endswith(">") else prefix
 
 
@@ -433,6 +445,28 @@ def _split_lines(code: str) -> list[str]:
     return lines
 
 
+def _with_reprompted_lines(
+    hunks: list[tuple[int, int, int, int]], old_prompts: list[str], new_prompts: list[str]
+) -> list[tuple[int, int, int, int]]:
+    """Grow each hunk over the unchanged lines after it whose prompt must change.
+
+    A change can turn the next line into a statement start (a deleted ``>>>`` line leaves its
+    ``...`` line behind) or into a continuation (a new open bracket); such a line is rewritten
+    with its new prompt. Hunks that grow into each other are merged.
+    """
+    grown: list[tuple[int, int, int, int]] = []
+    for index, (old_start, old_end, new_start, new_end) in enumerate(hunks):
+        next_old_start = hunks[index + 1][0] if index + 1 < len(hunks) else len(old_prompts)
+        while old_end < next_old_start and old_prompts[old_end] != new_prompts[new_end]:
+            old_end += 1
+            new_end += 1
+        if grown and grown[-1][1] == old_start:
+            old_start, new_start = grown[-1][0], grown[-1][2]
+            grown.pop()
+        grown.append((old_start, old_end, new_start, new_end))
+    return grown
+
+
 def _pycon_prompts(lines: list[str]) -> list[str]:
     """">>> " for a line that starts a statement, "... " for the others.
 
@@ -466,7 +500,8 @@ def _pycon_prompts(lines: list[str]) -> list[str]:
                 after_colon = scanner.ends_with_colon
                 after_decorator = not indented and stripped.startswith("@")
                 in_block = in_block or after_colon
-        prompts.append(_PS2 if continuation else _PS1)
+        # A first line continues nothing, whatever its indentation says.
+        prompts.append(_PS2 if continuation and prompts else _PS1)
         if not stripped and not inside:
             after_colon = after_decorator = False
     return prompts

@@ -65,6 +65,7 @@ POSITIVE = [
     ("info with extra words", '```python title="x.py" linenums="1"\n' + IMPORT + "```\n",
      [IMPORT]),
     ("info in capitals", "```Python\n" + IMPORT + "```\n", [IMPORT]),
+    ("info after spaces", "~~~~  PY3  {linenos}\n" + IMPORT + "~~~~\n", [IMPORT]),
     ("indented fence strips its indentation", "   ```py\n   import a\n  import b\n     x\n   ```\n",
      ["import a\nimport b\n  x\n"]),
     ("list item", "- intro\n\n  ```py\n  import a\n\n      x = 1\n  ```\n",
@@ -209,6 +210,12 @@ REWRITES = [
     ("pycon continuation added to its statement",
      "```pycon\n>>> f(a,\n...   b)\n2\n>>> g\n```\n", "f(a,\n  b,\n  c)\ng\n",
      "```pycon\n>>> f(a,\n...   b,\n...   c)\n2\n>>> g\n```\n"),
+    ("pycon line left by a deleted decorator starts a statement",
+     "```pycon\n>>> @dec\n... def f(): pass\n>>> f()\n```\n", "def f(): pass\nf()\n",
+     "```pycon\n>>> def f(): pass\n>>> f()\n```\n"),
+    ("pycon line after a new open bracket continues it",
+     "```pycon\n>>> a = 1\n>>> b\n>>> c\n```\n", "a = (1,\nb\n)\nc\n",
+     "```pycon\n>>> a = (1,\n... b\n... )\n>>> c\n```\n"),
     ("pycon delete a silent statement",
      "```pycon\n>>> import a\n>>> import b\n>>> b.f()\n3\n```\n", "import b\nb.f()\n",
      "```pycon\n>>> import b\n>>> b.f()\n3\n```\n"),
@@ -250,6 +257,34 @@ def test_line_changes_round_trip(markdown: str, codes: list[str]) -> None:
             assert python_fences(new_markdown)[index].code == new_code
             untouched = [f.code for i, f in enumerate(python_fences(new_markdown)) if i != index]
             assert untouched == [c for i, c in enumerate(codes) if i != index]
+
+
+# (id, new code, prompts put in front of each line)
+PYCON_PROMPTS = [
+    ("decorated function", "@dec\ndef f():\n    pass\n\nf()\n",
+     [">>>", "...", "...", "...", ">>>"]),
+    ("if/else", "if x:\n    a\nelse:\n    b\n\nc\n", [">>>", "...", "...", "...", "...", ">>>"]),
+    ("try/except*/finally", "try:\n    a\nexcept* E:\n    b\nfinally:\n    c\n",
+     [">>>", "...", "...", "...", "...", "..."]),
+    ("triple-quoted string", "s = '''\n(\n'''\nx\n", [">>>", "...", "...", ">>>"]),
+    ("escaped quote in a string", 's = """a\\"""\nb\n"""\nc\n', [">>>", "...", "...", ">>>"]),
+    ("backslash", "x = 1 + \\\n2\ny\n", [">>>", "...", ">>>"]),
+    ("brackets in comments and strings", "x = 1  # (\ny = '('\nz\n", [">>>", ">>>", ">>>"]),
+    ("line after a colon", "if x:\npass\ny\n", [">>>", "...", ">>>"]),
+    ("blank line between statements", "a\n\nb\n", [">>>", ">>>", ">>>"]),
+]
+
+
+@pytest.mark.parametrize(("new_code", "prompts"), [c[1:] for c in PYCON_PROMPTS],
+                         ids=[c[0] for c in PYCON_PROMPTS])
+def test_pycon_prompts(new_code: str, prompts: list[str]) -> None:
+    text = "```pycon\n```\n"
+    edits = only_fence(text).document_edits(new_code)
+    assert edits is not None
+    result = apply_edits(text, edits)
+    written = result.split("\n")[1:-2]
+    assert [line[:3] for line in written] == prompts
+    assert only_fence(result).code == new_code
 
 
 def test_refuses_a_pycon_change_across_output() -> None:
@@ -396,6 +431,48 @@ def test_arbitrary_text_never_breaks(text: str, new_code: str) -> None:
         edits = fence.document_edits(new_code)
         if edits is not None:
             assert python_fences(apply_edits(text, edits))[index].code == new_code
+
+
+PYCON_LINES = st.sampled_from([
+    ">>> import a", ">>> from a import (", "...     b,", "... )", "1", "'x'", "", ">>> if a:",
+    "...     b()", "...", ">>>", ">>> s = '''", "... '''", "... 🎉", "Traceback (most recent call last):",
+])
+
+
+def output_lines(markdown: str, prefix: str) -> list[str]:
+    """The output lines of a pycon fence, without the container prefix: not blank, not a
+    ">>>" line, not a "..." line right after a prompt line (doctest's rule)."""
+    outputs, after_prompt = [], False
+    for line in markdown.split("\n")[1:]:
+        for head in (prefix, prefix.rstrip()):
+            if line.startswith(head):
+                line = line[len(head):]
+                break
+        is_prompt = line.startswith(">>>") or (after_prompt and line.startswith("..."))
+        if line and not is_prompt and not line.startswith("```"):
+            outputs.append(line)
+        after_prompt = is_prompt
+    return outputs
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PYCON_LINES, max_size=8), st.sampled_from(["", "> ", "- "]),
+       st.lists(CODE_LINES, max_size=6))
+def test_pycon_rewrites_round_trip(lines: list[str], container: str, new_lines: list[str]) -> None:
+    continuation = container.replace("-", " ")
+    body = "".join((continuation + line).rstrip() + "\n" for line in lines)
+    text = f"{container}```pycon\n{body}{continuation}```\n"
+    fence = only_fence(text)
+    assert fence.document_edits(fence.code) == []
+    new_code = "".join(line + "\n" for line in new_lines)
+    edits = fence.document_edits(new_code)
+    if edits is None:
+        # Only output lines in the way make a change unmappable.
+        assert output_lines(text, continuation)
+        return
+    new_text = apply_edits(text, edits)
+    assert only_fence(new_text).code == new_code
+    assert output_lines(new_text, continuation) == output_lines(text, continuation)  # output kept, in order
 
 
 # --- speed -------------------------------------------------------------------------------
