@@ -43,10 +43,10 @@ def register(server: SsotLanguageServer) -> None:
         only = params.context.only
         ours = [d for d in params.context.diagnostics if _is_ours(d)]
         actions: list[types.CodeAction] = []
-        if _wanted(QUICKFIX, only):
-            actions += [action for d in ours for action in _diagnostic_actions(snapshot, d)]
         needs_findings = (ours and _wanted(QUICKFIX, only)) or _wanted(FIX_ALL_KIND, only)
         findings = await findings_for(ls, snapshot) if needs_findings else []
+        if _wanted(QUICKFIX, only):
+            actions += [action for d in ours for action in _diagnostic_actions(snapshot, d, findings)]
         if _wanted(QUICKFIX, only):
             actions += _fix_code_actions(snapshot, ours, findings)
         applicable = [f for f in findings if _applies(f, snapshot)]
@@ -94,22 +94,48 @@ def _action(
     )
 
 
-def _diagnostic_actions(snapshot: Snapshot, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
+def _diagnostic_actions(
+    snapshot: Snapshot, diagnostic: types.Diagnostic, findings: list[Finding]
+) -> list[types.CodeAction]:
     data = diagnostic.data
     code = str(diagnostic.code)
+    where = _range_data(diagnostic.range)
     actions = []
-    applicability = data.get("applicability")
-    if applicability in (Applicability.SAFE.value, Applicability.UNSAFE.value) and data.get("group"):
+    applicability, group, title = data.get("applicability"), data.get("group"), data.get("fixTitle")
+    if data.get("version") != snapshot.version:
+        # The document changed since this diagnostic was computed; the editor has moved its
+        # range along with the text, so it locates the finding in the current text.
+        current = _finding_at(snapshot, findings, code, where)
+        if current is None:
+            return []
+        group, title = current.group, current.fix_title
+        applicability = current.applicability.value if current.fixable else None
+    if applicability in (Applicability.SAFE.value, Applicability.UNSAFE.value) and group:
         actions.append(_action(
-            convert.fix_title(data.get("fixTitle"), code, applicability), QUICKFIX, snapshot,
+            convert.fix_title(title, code, applicability), QUICKFIX, snapshot,
             FIX_ONE, diagnostics=[diagnostic],
-            preferred=applicability == Applicability.SAFE.value, group=data["group"],
+            preferred=applicability == Applicability.SAFE.value, group=group, code=code, range=where,
         ))
     actions.append(_action(
         f"Suppress {code} here (ssot: ignore[{code}])", QUICKFIX, snapshot, SUPPRESS,
-        diagnostics=[diagnostic], code=code, range=_range_data(diagnostic.range),
+        diagnostics=[diagnostic], code=code, range=where,
     ))
     return actions
+
+
+def _finding_at(snapshot: Snapshot, findings: list[Finding], code: str, where: Any) -> Finding | None:
+    """The finding of ``code`` overlapping the range ``[line, column, line, column]``."""
+    try:
+        start_line, start_column, end_line, end_column = (int(n) for n in where)
+    except (TypeError, ValueError) as error:
+        raise JsonRpcInvalidParams(message="code action data without a valid range") from error
+    start, end = convert.to_offsets(
+        snapshot.index,
+        types.Range(types.Position(start_line, start_column), types.Position(end_line, end_column)),
+        snapshot.unit,
+    )
+    matches = [f for f in findings if f.code == code and f.start <= end and start <= f.end]
+    return min(matches, key=lambda f: abs(f.start - start), default=None)
 
 
 def _fix_code_actions(
@@ -148,6 +174,13 @@ async def _resolve(ls: SsotLanguageServer, action: types.CodeAction) -> types.Co
     if kind == SUPPRESS:
         edits = await _suppression_edits(ls, snapshot, data)
     else:
+        if kind == FIX_ONE and data.get("version") != snapshot.version:
+            # Edited between listing and picking: find the same finding in the new text.
+            findings = await findings_for(ls, snapshot)
+            current = _finding_at(snapshot, findings, str(data.get("code")), data.get("range"))
+            if current is None:
+                return action
+            data = {**data, "group": current.group}
         edits = await ls.run_analysis(_fix_edits, snapshot, data)
     if edits:
         builder = convert.WorkspaceEditBuilder(ls.session.document_changes)
@@ -170,18 +203,8 @@ def _fix_edits(snapshot: Snapshot, data: dict[str, Any]) -> list[Edit]:
 
 
 async def _suppression_edits(ls: SsotLanguageServer, snapshot: Snapshot, data: dict[str, Any]) -> list[Edit]:
-    try:
-        start_line, start_column, end_line, end_column = (int(n) for n in data["range"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise JsonRpcInvalidParams(message="suppression without a valid range") from error
-    start, end = convert.to_offsets(
-        snapshot.index,
-        types.Range(types.Position(start_line, start_column), types.Position(end_line, end_column)),
-        snapshot.unit,
-    )
-    code = str(data.get("code"))
     findings = await findings_for(ls, snapshot)
-    matches = [f for f in findings if f.code == code and f.start <= end and start <= f.end]
-    if not matches:
+    finding = _finding_at(snapshot, findings, str(data.get("code")), data.get("range"))
+    if finding is None:
         return []
-    return [engine.suppression_edit(snapshot.text, snapshot.analysis_path, matches[0])]
+    return [engine.suppression_edit(snapshot.text, snapshot.analysis_path, finding)]

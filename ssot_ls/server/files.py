@@ -33,7 +33,14 @@ async def discover_files(ls: SsotLanguageServer) -> list[Path]:
         for folder in ls.session.folders
         if ls.session.settings_for(folder).enable
     ]
-    return await asyncio.get_running_loop().run_in_executor(None, _discover, roots)
+    found = await asyncio.get_running_loop().run_in_executor(None, _discover, roots)
+    # Open documents not (yet) on disk, e.g. new unsaved files, are part of the workspace too.
+    known = set(found)
+    for path in open_documents_by_path(ls):
+        in_folder = any(path.is_relative_to(folder) for folder, _ in roots)
+        if in_folder and path not in known and not path.exists():
+            found.append(path)
+    return found
 
 
 def _discover(roots: Iterable[tuple[Path, Path | None]]) -> list[Path]:

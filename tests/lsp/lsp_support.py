@@ -67,8 +67,9 @@ def offset_at(text: str, position: types.Position, encoding: str) -> int:
 
 
 def position_at(text: str, offset: int, encoding: str) -> types.Position:
-    for line, (start, end) in enumerate(_lines(text)):
-        if offset <= end or line == len(_lines(text)) - 1:
+    lines = _lines(text)
+    for line, (start, end) in enumerate(lines):
+        if offset <= end or line == len(lines) - 1:
             return types.Position(line=line, character=_units(text[start:offset], encoding))
     raise AssertionError("unreachable")
 
@@ -231,8 +232,22 @@ def _progress(client: EditorClient, params: types.ProgressParams) -> None:
         client.on_progress(params)
 
 
+def _converter():
+    """lsprotocol's converter, but telling a CodeAction that carries a Command apart from a
+    bare Command (lsprotocol 2025.0 decodes any object with a "command" key as Command)."""
+    converter = default_converter()
+
+    def command_or_action(value: Any, _: type) -> types.Command | types.CodeAction:
+        if isinstance(value.get("command"), str):
+            return converter.structure(value, types.Command)
+        return converter.structure(value, types.CodeAction)
+
+    converter.register_structure_hook(types.Command | types.CodeAction, command_or_action)
+    return converter
+
+
 def make_client() -> EditorClient:
-    client = EditorClient(converter_factory=default_converter)
+    client = EditorClient(converter_factory=_converter)
     features = dict(DEFAULT_CLIENT_FEATURES)
     features.update({
         types.WORKSPACE_APPLY_EDIT: _apply_edit,
@@ -329,23 +344,24 @@ async def handler(ctx):
     return create_websocket_manager(user_context=ctx)
 '''
 
-# A plain reference: a safe fix. Emoji before the flagged name on its line.
+# Two safe fixes (an unused import, a mock.patch target); emoji before the second.
 REFERENCE = f'''\
-from {OLD} import create_websocket_manager
+from unittest import mock
 
-FACTORIES = {{"🎉 ws 😀": create_websocket_manager}}
+from {OLD} import WebSocketManagerFactory
+
+PATCH = {{"🎉 ws 😀": mock.patch("{OLD}.create_websocket_manager")}}
 '''
+PATCH_TARGET = f"{OLD}.create_websocket_manager"
 
-# Two separate imports of the same name: "Fix all SSOT001 in this file" fixes both.
+# Two separate (safe) imports of the same name: "Fix all SSOT001 in this file" fixes both.
 TWO_IMPORTS = f'''\
 def first():
-    from {OLD} import create_websocket_manager
-    return [create_websocket_manager]
+    from {OLD} import create_websocket_manager  # noqa: F401
 
 
 def second():
-    from {OLD} import create_websocket_manager as make  # 🚀
-    return {{"🎉": make}}
+    from {OLD} import create_websocket_manager as make  # 🚀 noqa: F401
 '''
 
 MARKDOWN = f'''\

@@ -9,6 +9,7 @@ import pytest
 from lsp_support import (
     MARKDOWN,
     OLD,
+    PATCH_TARGET,
     REFERENCE,
     diagnostics_of,
     position_at,
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def test_python_and_markdown_documents_are_checked(editor):
     python = editor.open(editor.workspace_root / "doc_lang.py", REFERENCE)
     markdown = editor.open(editor.workspace_root / "doc_lang.md", MARKDOWN)
-    assert {d.code for d in await diagnostics_of(editor, python)} == {"SSOT001"}
+    assert {d.code for d in await diagnostics_of(editor, python)} == {"SSOT001", "SSOT002"}
     assert {d.code for d in await diagnostics_of(editor, markdown)} == {"SSOT001", "SSOT002"}
 
 
@@ -41,16 +42,16 @@ async def test_other_languages_are_ignored(editor):
 async def test_ranges_on_emoji_lines_use_the_negotiated_encoding(editor):
     python = editor.open(editor.workspace_root / "doc_emoji.py", REFERENCE)
     markdown = editor.open(editor.workspace_root / "doc_emoji.md", MARKDOWN)
-    [import_use, reference] = sorted(
+    [import_use, patch_target] = sorted(
         await diagnostics_of(editor, python), key=lambda d: (d.range.start.line, d.range.start.character)
     )
-    assert import_use.range == range_of(REFERENCE, "create_websocket_manager", editor.encoding, 0)
-    assert reference.range == range_of(REFERENCE, "create_websocket_manager", editor.encoding, 1)
+    assert import_use.range == range_of(REFERENCE, "WebSocketManagerFactory", editor.encoding)
+    assert patch_target.range == range_of(REFERENCE, PATCH_TARGET, editor.encoding)
     # The non-BMP emoji count 2 UTF-16 units or 4 UTF-8 bytes: the columns really differ.
-    line = REFERENCE.splitlines()[2]
-    columns = {"utf-16": len(line[: line.index("create")].encode("utf-16-le")) // 2,
-               "utf-8": len(line[: line.index("create")].encode("utf-8"))}
-    assert reference.range.start.character == columns[editor.encoding]
+    line = REFERENCE.splitlines()[4]
+    before = line[: line.index(PATCH_TARGET)]
+    columns = {"utf-16": len(before.encode("utf-16-le")) // 2, "utf-8": len(before.encode("utf-8"))}
+    assert patch_target.range.start.character == columns[editor.encoding] != len(before)
 
     by_code = {d.code: d for d in await diagnostics_of(editor, markdown)}
     assert by_code["SSOT002"].range == range_of(MARKDOWN, "WebSocketManagerFactory", editor.encoding)
@@ -80,7 +81,7 @@ async def test_incremental_changes_on_an_emoji_line(editor):
 
 async def test_untitled_documents_are_checked(editor):
     document = editor.open("untitled:Untitled-1", REFERENCE, language_id="python")
-    assert {d.code for d in await diagnostics_of(editor, document)} == {"SSOT001"}
+    assert {d.code for d in await diagnostics_of(editor, document)} == {"SSOT001", "SSOT002"}
 
 
 async def test_change_to_a_document_that_is_not_open_is_ignored(editor):
