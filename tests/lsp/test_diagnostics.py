@@ -108,7 +108,9 @@ async def test_workspace_pull_covers_closed_files(editor, tmp_path_factory):
 
     previous = [types.PreviousResultId(uri=item.uri, value=item.result_id) for item in report.items]
     editor.replace_text(document, CLEAN)
-    again = await editor.workspace_diagnostic_async(types.WorkspaceDiagnosticParams(previous_result_ids=previous))
+    again = await editor.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=previous)
+    )
     kinds = {item.uri: item.kind for item in again.items}
     assert kinds[uri(folder / "closed_a.py")] == "unchanged"
     assert kinds[document] == "full"
