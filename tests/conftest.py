@@ -32,7 +32,8 @@ class Project:
     def write(self, relative: str, text: str = "") -> Path:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="")
+        # surrogatepass: hostile inputs (lone surrogates) must reach the engine, not fail here.
+        path.write_text(text, encoding="utf-8", errors="surrogatepass", newline="")
         return path
 
     def package(self, dotted: str) -> Path:

@@ -544,3 +544,34 @@ def test_markdown_off_in_config(project):
     project.use_config('markdown = false\npresets = ["netra-websocket"]\n')
     assert project.check(f"```python\nimport {F}\n```\n", "docs/guide.md") == []
     assert len(project.check(f"import {F}\n", "module.py")) == 1
+
+
+# -- bad input never raises --------------------------------------------------------------------
+
+HOSTILE = {
+    "null-byte-in-string": "x = '\x00'\n",
+    "null-byte-alone": "\x00\n",
+    "deeply-nested": "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n",
+    "deeply-nested-call-argument": "async def f():\n    return g(" + "[" * 3000 + "]" * 3000 + ")\n",
+    "lone-surrogate": "x = '\ud800'\n",
+    "huge-line": "x = 1; " * 20000 + "\n",
+}
+
+
+@pytest.mark.parametrize("suffix", ["py", "md"])
+@pytest.mark.parametrize("rest", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_bad_input_is_checked_and_never_raises(project, rest, suffix):
+    text = f"from {F} import WebSocketManagerFactory\n{rest}"
+    if suffix == "md":
+        text = f"```python\n{text}```\n"
+    findings = project.check(text, f"module.{suffix}")
+    assert [(f.code, text[f.start:f.end]) for f in findings] == [("SSOT002", "WebSocketManagerFactory")]
+    result = project.fix(text, f"module.{suffix}")
+    assert result.text.startswith(text[:text.index("from")])
+    assert result.text.count("\n") >= text.count("\n")
+
+
+@pytest.mark.parametrize("text", ["", "\n", "   ", "```python\n```\n", "\r\n\r\n"])
+def test_empty_input(project, text):
+    assert project.check(text) == []
+    assert project.check(text, "doc.md") == []
