@@ -242,7 +242,8 @@ class Fence:
         new_text = apply_edits(self._text, edits)
         growth = sum(len(edit.content) - (edit.end - edit.start) for edit in edits)
         block_start, block_end = self._block_span
-        fences = python_fences(new_text[block_start:block_end + growth])
+        # Uncached: these one-off block texts must not push documents out of the cache.
+        fences = _parse_fences(new_text[block_start:block_end + growth])
         if len(fences) <= self._ordinal_in_block:
             return False
         expected = "".join(line + "\n" for line in new_lines)
@@ -253,12 +254,17 @@ def python_fences(text: str) -> list[Fence]:
     """The Python fences of a Markdown document, in document order."""
     if _MAY_HAVE_PYTHON_FENCE.search(text) is None:
         return []  # the common case, in microseconds: no parse
-    return list(_python_fences(text))
+    return list(_cached_fences(text))
 
 
 @functools.lru_cache(maxsize=16)
-def _python_fences(text: str) -> tuple[Fence, ...]:
-    # Cached: the engine asks again for the same text (check, then fixes, then verification).
+def _cached_fences(text: str) -> tuple[Fence, ...]:
+    # The engine asks again for the same text (check, fixes, suppression) and parsing is
+    # the expensive part; fences are immutable, so sharing them is safe.
+    return _parse_fences(text)
+
+
+def _parse_fences(text: str) -> tuple[Fence, ...]:
     tokens = _PARSER.parse(text)
     lines = _DocumentLines(text)
     fences: list[Fence] = []
@@ -271,7 +277,9 @@ def _python_fences(text: str) -> tuple[Fence, ...]:
         if token.type != "fence" or token.map is None or not _is_python(token.info):
             continue
         block_span = (lines.start(block_map[0]), lines.start(block_map[1]))
-        fences.append(_build_fence(text, lines, tokens, index, block_span, ordinal_in_block))
+        fence = _build_fence(text, lines, tokens, index, block_span, ordinal_in_block)
+        if fence is not None:
+            fences.append(fence)
         ordinal_in_block += 1
     return tuple(fences)
 
@@ -303,7 +311,7 @@ class _DocumentLines:
 def _build_fence(
     text: str, lines: _DocumentLines, tokens: list[Token], index: int,
     block_span: tuple[int, int], ordinal_in_block: int,
-) -> Fence:
+) -> Fence | None:
     token = tokens[index]
     assert token.map is not None
     opening, after = token.map
@@ -320,8 +328,10 @@ def _build_fence(
     previous_is_code = False
     for number, fence_content in enumerate(content, start=opening + 1):
         line_start, line_end = lines.start(number), lines.end(number)
-        prefix_end, virtual = _locate_content(text[line_start:line_end], fence_content)
-        prefix_end += line_start
+        located = _locate_content(text[line_start:line_end], fence_content)
+        if located is None:
+            return None  # never seen; skipping a fence beats mis-mapping (or crashing on) it
+        prefix_end, virtual = located[0] + line_start, located[1]
         prompt = 0
         if pycon:
             prompt = _prompt_length(fence_content, previous_is_code)
@@ -376,7 +386,7 @@ def _continuation_prefix(opening_prefix: str) -> str:
     return prefix + " " if prefix.endswith(">") else prefix
 
 
-def _locate_content(doc_line: str, fence_content: str) -> tuple[int, int]:
+def _locate_content(doc_line: str, fence_content: str) -> tuple[int, int] | None:
     """(column where the fence content starts in ``doc_line``, number of virtual spaces).
 
     markdown-it's fence content is a suffix of the document line, except where a container
@@ -391,7 +401,7 @@ def _locate_content(doc_line: str, fence_content: str) -> tuple[int, int]:
         if (fence_content[:virtual] == " " * virtual and normalized.endswith(rest)
                 and tab_column >= 0 and doc_line[tab_column] == "\t"):
             return tab_column + 1, virtual
-    raise AssertionError(f"fence line {fence_content!r} not found in {doc_line!r}")
+    return None
 
 
 def _prompt_length(fence_content: str, after_code: bool) -> int:

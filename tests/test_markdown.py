@@ -8,8 +8,9 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
-from ssot_ls.markdown import Fence, python_fences
+from ssot_ls.markdown import PYTHON_INFO, Fence, python_fences
 from ssot_ls.text import apply_edits
 
 IMPORT = "from netra_backend.app.websocket_core.factory import create_websocket_manager\n"
@@ -425,7 +426,12 @@ def test_generated_fences_map_and_rewrite(document: tuple[str, str], data: st.Da
     "<!-- ssot: ignore -->",
 ]), max_size=40).map("".join), st.sampled_from(["import a\n", "", "from b import (\n    c,\n)\n"]))
 def test_arbitrary_text_never_breaks(text: str, new_code: str) -> None:
-    for index, fence in enumerate(python_fences(text)):
+    fences = python_fences(text)
+    python_tokens = [t for t in MarkdownIt("commonmark").parse(text)
+                     if t.type == "fence" and t.info.split()[:1] and
+                     t.info.split()[0].lower() in PYTHON_INFO]
+    assert len(fences) == len(python_tokens)  # none skipped
+    for index, fence in enumerate(fences):
         if "\t" not in text:
             assert_maps_exactly(text, fence)
         edits = fence.document_edits(new_code)
