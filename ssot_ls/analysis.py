@@ -34,6 +34,7 @@ class ImportStatement:
     module: str | None  # resolved absolute module of a from-import
     top_level: bool
     first_line: int
+    alone_in_block: bool = False  # deleting it would leave an empty block: write `pass`
 
 
 @dataclass(eq=False)
@@ -209,7 +210,8 @@ class _Analyzer:
         return index < len(lines) and lines[index] <= node.end_lineno
 
     # -- imports -----------------------------------------------------------------------
-    def import_statement(self, node: ast.Import | ast.ImportFrom, top_level: bool) -> None:
+    def import_statement(self, node: ast.Import | ast.ImportFrom, top_level: bool,
+                         alone_in_block: bool = False) -> None:
         if isinstance(node, ast.ImportFrom):
             module = resolve_relative(node.module, node.level, self.package)
             if module is None:
@@ -227,7 +229,8 @@ class _Analyzer:
         line_start = self.positions.line_start(node.lineno)
         indent = self.text[line_start:start]
         statement = ImportStatement(
-            node, start, end, indent if not indent.strip() else "", module, top_level, node.lineno
+            node, start, end, indent if not indent.strip() else "", module, top_level, node.lineno,
+            alone_in_block,
         )
         self.statements.append(statement)
         in_fallback = bool(self.fallback_context)
@@ -312,6 +315,25 @@ class _Analyzer:
         ):
             self.call_findings.append((call_rule, use))
         return True
+
+    def _dunder_all(self, node: ast.Assign | ast.AugAssign | ast.AnnAssign) -> None:
+        """`__all__ = ["name"]` exports a ruled name: the string follows a rename."""
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            return
+        if not isinstance(node.value, ast.List | ast.Tuple):
+            return
+        for element in node.value.elts:
+            if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
+                continue
+            binding = self.bindings.get(element.value)
+            if binding is None or binding.is_module:
+                continue
+            module, _, name = binding.qualified.rpartition(".")
+            rule = self.rules.by_name.get((module, name))
+            start, end = self.positions.node_range(element)
+            if rule is not None and self.text[start + 1:end - 1] == element.value:
+                binding.uses.append(Use(binding, start + 1, end - 1, binding.qualified, rule))
 
     def _call(self, node: ast.Call, parent: ast.AST | None) -> Call:
         start, end = self.positions.node_range(node)
@@ -407,13 +429,13 @@ class _Analyzer:
 
     def _walk_body(self, body: list[ast.stmt], top_level: bool) -> None:
         for statement in body:
-            self._collect_imports(statement, top_level)
+            self._collect_imports(statement, top_level, alone_in_block=len(body) == 1)
 
-    def _collect_imports(self, node: ast.AST, top_level: bool) -> None:
+    def _collect_imports(self, node: ast.AST, top_level: bool, alone_in_block: bool = False) -> None:
         if isinstance(node, ast.stmt) and not self._touches(self.needle_lines, node):
             return
         if isinstance(node, ast.Import | ast.ImportFrom):
-            self.import_statement(node, top_level)
+            self.import_statement(node, top_level, alone_in_block)
             return
         if isinstance(node, ast.Try | ast.TryStar):
             self._walk_body(node.body, top_level)
@@ -459,6 +481,8 @@ class _Analyzer:
             self.bound_names[local] = self.bound_names.get(local, 0) + 1
         elif isinstance(node, ast.Call):
             self.string_target(node)
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            self._dunder_all(node)
         pushed = False
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             self.function_stack.append((node.name, isinstance(node, ast.AsyncFunctionDef)))
@@ -517,7 +541,8 @@ def analyze_python(text: str, rules: RuleSet, package: str | None = None) -> Ana
             analyzer = _Analyzer(text, rules, package)
     if tree is None:
         for statement in tolerant_import_statements(text):
-            analyzer.import_statement(statement, top_level=statement.col_offset == 0)
+            analyzer.import_statement(statement, top_level=statement.col_offset == 0,
+                                      alone_in_block=statement.col_offset != 0)
     analysis = Analysis(
         text=text, parsed=tree is not None, positions=analyzer.positions,
         statements=analyzer.statements, bindings=analyzer.all_bindings, strings=analyzer.strings,

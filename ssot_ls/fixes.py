@@ -482,7 +482,7 @@ class Fixer:
             after += 1
         whole_line = not text[line_start:statement.start].strip()
         if whole_line and (after == len(text) or text[after] in "\r\n"):
-            if not statement.top_level:
+            if statement.alone_in_block:
                 return Edit(statement.start, statement.end, "pass")
             end = after
             if text.startswith("\r\n", end):
