@@ -8,6 +8,7 @@ traceback. `check` never imports pygls: the server is imported only by `server`.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -20,18 +21,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from ssot_ls import __version__, report
+from ssot_ls import __version__, engine, report
 from ssot_ls.config import Config, ConfigError, ConfigResolver
 from ssot_ls.report import Diagnostic
 from ssot_ls.rules import Rule
 from ssot_ls.text import LineIndex
 from ssot_ls.types import Finding
 from ssot_ls.workspace import (
+    CACHE_DIR_NAME,
     SUPPORTED_SUFFIXES,
+    Document,
+    ResultCache,
     SourceError,
     StaleDocumentError,
     WriteError,
+    cache_key,
     discover,
+    engine_stamp,
+    findings_to_json,
     read_document,
     write_document,
 )
@@ -150,6 +157,7 @@ class CheckOptions:
     unsafe: bool
     diff: bool
     with_fixes: bool  # output shows fix edits (json, sarif)
+    use_cache: bool
     roots: tuple[Path, ...]  # nothing outside them is ever written
     cwd: Path
 
@@ -167,10 +175,24 @@ class FileOutcome:
     changed: bool = False
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    cache_entry: tuple[str, str, list[list]] | None = None  # (path, key, findings) to store
 
 
 def check_file(path: Path, config: Config, options: CheckOptions) -> FileOutcome:
     """Check one file; with options.fix/diff also fix it. Never raises for a bad file."""
+    outcome = _check_file(path, config, options, None, analyse=True)
+    assert outcome is not None
+    return outcome
+
+
+def check_file_from_cache(path: Path, config: Config, options: CheckOptions,
+                          cache: ResultCache) -> FileOutcome | None:
+    """As check_file when the cache knows this file's content; None when it does not."""
+    return _check_file(path, config, options, cache, analyse=False)
+
+
+def _check_file(path: Path, config: Config, options: CheckOptions, cache: ResultCache | None,
+                *, analyse: bool) -> FileOutcome | None:
     absolute = Path(os.path.abspath(path))
     outcome = FileOutcome(absolute)
     try:
@@ -179,7 +201,14 @@ def check_file(path: Path, config: Config, options: CheckOptions) -> FileOutcome
         outcome.warnings.append(str(err))
         return outcome
     try:
-        text, findings = _findings_after_fixes(document, absolute, config, options, outcome)
+        findings = _cached_findings(document, absolute, config, options, cache, outcome)
+        if findings is None:
+            if not analyse:
+                return None
+            findings = engine.check_source(document.text, absolute, config)
+            if outcome.cache_entry is not None:
+                outcome.cache_entry = (*outcome.cache_entry[:2], findings_to_json(findings))
+        text, findings = _apply_fixes(document, absolute, config, findings, options, outcome)
         outcome.diagnostics = _locate_all(text, absolute, config, findings, options)
     except Exception as err:
         detail = traceback.format_exc() if _debug() else f"{type(err).__name__}: {err}"
@@ -187,11 +216,33 @@ def check_file(path: Path, config: Config, options: CheckOptions) -> FileOutcome
     return outcome
 
 
-def _findings_after_fixes(document, absolute: Path, config: Config, options: CheckOptions,
-                          outcome: FileOutcome) -> tuple[str, list[Finding]]:
-    from ssot_ls import engine
+@functools.lru_cache(maxsize=64)
+def _config_fingerprint(config: Config) -> str:
+    return config.fingerprint()
 
-    findings = engine.check_source(document.text, absolute, config)
+
+@functools.lru_cache(maxsize=4096)
+def _package_of_folder(folder: str) -> str | None:
+    return engine.package_of(Path(folder, "module.py"))  # any module of that folder
+
+
+def _cached_findings(document: Document, absolute: Path, config: Config, options: CheckOptions,
+                     cache: ResultCache | None, outcome: FileOutcome) -> list[Finding] | None:
+    """The cached findings, or None; on a miss (with caching on) prepare the entry to store."""
+    if not options.use_cache:
+        return None
+    package = _package_of_folder(os.path.dirname(absolute)) if engine.is_python(absolute) else None
+    key = cache_key(document.raw, _config_fingerprint(config), package)
+    findings = cache.lookup(str(absolute), key) if cache is not None else None
+    if findings is None:
+        outcome.cache_entry = (str(absolute), key, [])
+    return findings
+
+
+def _apply_fixes(document: Document, absolute: Path, config: Config, findings: list[Finding],
+                 options: CheckOptions, outcome: FileOutcome) -> tuple[str, list[Finding]]:
+    """With --fix/--diff: fix the text (and write it, for --fix); the text and findings
+    to report afterwards. Without: the document as it is."""
     wanted = any(f.applicability is not None and f.applicability.allowed(options.unsafe)
                  for f in findings)
     if not (options.fixing and wanted):
@@ -210,6 +261,7 @@ def _findings_after_fixes(document, absolute: Path, config: Config, options: Che
         except (StaleDocumentError, WriteError) as err:
             outcome.warnings.append(str(err))
             return document.text, findings
+        outcome.cache_entry = None  # the file's bytes changed: cache them next run
     outcome.changed = True
     outcome.fixed = Counter(f.code for f in findings) - Counter(f.code for f in result.remaining)
     return result.text, list(result.remaining)
@@ -217,8 +269,6 @@ def _findings_after_fixes(document, absolute: Path, config: Config, options: Che
 
 def _locate_all(text: str, absolute: Path, config: Config, findings: list[Finding],
                 options: CheckOptions) -> list[Diagnostic]:
-    from ssot_ls import engine
-
     if not findings:
         return []
     if options.with_fixes:
@@ -235,35 +285,73 @@ def _locate_all(text: str, absolute: Path, config: Config, findings: list[Findin
 
 # ---------------------------------------------------------------------------- check, many files
 
+class FolderConfigs:
+    """``resolver.for_path`` memoised per folder string: the resolver builds Path objects
+    and stats on every call, which cost more than a cached check on large trees."""
+
+    def __init__(self, resolver: ConfigResolver) -> None:
+        self.resolver = resolver
+        self._by_folder: dict[str, Config] = {}
+
+    def __call__(self, path: Path) -> Config:
+        folder = os.path.dirname(os.path.abspath(path))
+        config = self._by_folder.get(folder)
+        if config is None:
+            config = self._by_folder[folder] = self.resolver.for_path(Path(folder))
+        return config
+
+    def configs(self) -> list[Config]:
+        """Every distinct config looked up so far."""
+        return list({id(config): config for config in self._by_folder.values()}.values())
+
+
 # Set in each worker process by _init_worker: one resolver per process, cached per folder.
-_worker_resolver: ConfigResolver | None = None
+_worker_configs: FolderConfigs | None = None
 _worker_options: CheckOptions | None = None
 
 
 def _init_worker(options: CheckOptions) -> None:
-    global _worker_resolver, _worker_options
-    _worker_resolver = ConfigResolver(options.config_override)
+    global _worker_configs, _worker_options
+    _worker_configs = FolderConfigs(ConfigResolver(options.config_override))
     _worker_options = options
 
 
 def _check_chunk(paths: list[Path]) -> list[FileOutcome]:
-    assert _worker_resolver is not None and _worker_options is not None
-    return [check_file(path, _worker_resolver.for_path(path), _worker_options) for path in paths]
+    assert _worker_configs is not None and _worker_options is not None
+    config_for, options = _worker_configs, _worker_options
+    return [check_file(path, config_for(path), options) for path in paths]
 
 
-def check_files(files: Sequence[Path], resolver: ConfigResolver, options: CheckOptions,
+def check_files(files: Sequence[Path], config_for: FolderConfigs, options: CheckOptions,
+                cache: ResultCache | None = None,
                 on_progress: Callable[[int], None] = lambda done: None) -> Iterator[FileOutcome]:
-    """Outcomes for ``files`` (any order); both cores when there are enough files."""
+    """Outcomes for ``files`` (in no particular order).
+
+    Files the cache answers are done here (reading and hashing is cheap); the rest are
+    analysed in this process when few, or by one worker process per core when there are
+    at least PARALLEL_MIN_FILES of them."""
+    done = 0
+    pending: list[Path] = []
+    for path in files:
+        outcome = None
+        if cache is not None and cache.entries and os.path.abspath(path) in cache.entries:
+            outcome = check_file_from_cache(path, config_for(path), options, cache)
+        if outcome is None:
+            pending.append(path)
+            continue
+        done += 1
+        yield outcome
+        on_progress(done)
     workers = min(os.cpu_count() or 1, 8)
-    if len(files) < PARALLEL_MIN_FILES or workers < 2:
-        for done, path in enumerate(files, 1):
-            yield check_file(path, resolver.for_path(path), options)
+    if len(pending) < PARALLEL_MIN_FILES or workers < 2:
+        for path in pending:
+            yield check_file(path, config_for(path), options)
+            done += 1
             on_progress(done)
         return
     # Many small chunks: workers stay busy even when a few files are slow to parse.
-    size = max(16, min(256, len(files) // (workers * 8)))
-    chunks = [list(files[i:i + size]) for i in range(0, len(files), size)]
-    done = 0
+    size = max(16, min(256, len(pending) // (workers * 8)))
+    chunks = [pending[i:i + size] for i in range(0, len(pending), size)]
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(options,)) as pool:
         for future in as_completed([pool.submit(_check_chunk, chunk) for chunk in chunks]):
             outcomes = future.result()
@@ -311,6 +399,7 @@ def _options_from(args: argparse.Namespace, paths: Sequence[Path]) -> CheckOptio
         config_override=args.config.absolute() if args.config else None,
         fix=args.fix, unsafe=args.unsafe_fixes, diff=args.diff,
         with_fixes=args.output_format in ("json", "sarif"),
+        use_cache=not args.no_cache,
         roots=tuple(Path(os.path.abspath(p)) for p in paths),
         cwd=Path.cwd(),
     )
@@ -337,13 +426,18 @@ def run_check(args: argparse.Namespace) -> int:
     resolver = _resolver_for(args.config)
     files = _discover_files(paths, resolver)
     options = _options_from(args, paths)
+    cache = None if args.no_cache else _load_cache(paths, resolver)
+    config_for = FolderConfigs(resolver)
     progress = Progress(len(files))
     outcomes: list[FileOutcome] = []
     try:
-        outcomes.extend(check_files(files, resolver, options, progress.update))
+        outcomes.extend(check_files(files, config_for, options, cache, progress.update))
     finally:
         progress.close()
     outcomes.sort(key=lambda outcome: str(outcome.path))
+    if cache is not None:
+        updates = [o.cache_entry for o in outcomes if o.cache_entry is not None]
+        cache.save(updates, [str(o.path) for o in outcomes], options.roots)
 
     for outcome in outcomes:
         for message in outcome.warnings:
@@ -351,7 +445,7 @@ def run_check(args: argparse.Namespace) -> int:
         if outcome.error:
             print(f"error: {outcome.error}", file=sys.stderr)
     diagnostics = sorted((d for o in outcomes for d in o.diagnostics), key=report.sort_key)
-    rules = _rules_in_force(files, resolver)
+    rules = _rules_in_force(config_for)
     _print_results(args, options, outcomes, diagnostics, rules)
 
     if any(outcome.error for outcome in outcomes):
@@ -363,13 +457,18 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
 
 
-def _rules_in_force(files: Sequence[Path], resolver: ConfigResolver) -> list[Rule]:
+def _load_cache(paths: Sequence[Path], resolver: ConfigResolver) -> ResultCache:
+    """The cache lives at the project root: the folder of the config that applies to the
+    first path, or the working directory when only the built-in preset applies."""
+    config = resolver.for_path(Path(os.path.abspath(paths[0])))
+    root = config.root if config.source is not None else Path.cwd()
+    return ResultCache.load(Path(os.path.abspath(root)) / CACHE_DIR_NAME, engine_stamp())
+
+
+def _rules_in_force(config_for: FolderConfigs) -> list[Rule]:
     """Rules of every config that applied (for SARIF's rule table and statistics)."""
-    configs: dict[int, Config] = {}
-    for path in files or [Path.cwd()]:
-        config = resolver.for_path(path)
-        configs.setdefault(id(config), config)
-    return [rule for config in configs.values() for rule in config.rules]
+    configs = config_for.configs() or [config_for.resolver.for_path(Path.cwd())]
+    return [rule for config in configs for rule in config.rules]
 
 
 def _print_results(args: argparse.Namespace, options: CheckOptions, outcomes: list[FileOutcome],
