@@ -253,11 +253,19 @@ class Session:
         return previous
 
     def known_config_files(self) -> set[Path]:
-        """Config files in use or failing, plus the candidates at each folder's root."""
+        """Config files in use or failing, plus every place a new one would take effect for
+        an open document: its folder and each parent up to the workspace folder."""
         files = {path for path in self._last_good if path is not None}
         files.update(path for path in self.config_errors if path is not None)
         files.update(override for override in self._resolvers if override is not None)
-        for folder in self.folders:
+        folders = set(self.folders)
+        for uri in self.documents:
+            path = convert.path_from_uri(uri)
+            root = self.folder_for(path)
+            if path is None or root is None:
+                continue
+            folders.update(parent for parent in path.parents if parent.is_relative_to(root))
+        for folder in folders:
             files.update(folder / name for name in CONFIG_FILE_NAMES)
         return files
 
