@@ -1,11 +1,13 @@
 """A real VS Code (code-server 4.100.3 = VS Code 1.100.3) with the extension's own .vsix.
 
-The session fixture installs what it needs (scripts/install-vscode-e2e.sh: code-server,
-Debian Chromium, playwright-core; cached, so reruns are fast), builds the .vsix with
-`npm ci && npm run package`, makes a workspace holding the seed's deprecated imports and runs
-tests/editors/vscode/e2e.mjs in headless Chromium against code-server. The driver records
-each step in results.json; the tests below check those steps and the files on disk.
-Screenshots of a passing run are copied into editors/vscode/ for its README.
+The fixtures install what they need (scripts/install-vscode-e2e.sh: code-server, Debian
+Chromium, playwright-core; cached, so reruns are fast), build the .vsix with
+`npm ci && npm run package`, make a workspace holding the seed's deprecated imports and run
+tests/editors/vscode/e2e.mjs in headless Chromium against code-server: once the whole
+workflow with the real `ssot-ls server` (diagnostic, quick fix, fix-on-save, workspace fix),
+once with no server installed (one error message). The driver records each step in
+results.json; the tests below check those steps and the files on disk. Screenshots of a
+passing workflow are copied into editors/vscode/ for its README.
 """
 
 from __future__ import annotations
@@ -110,7 +112,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def code_server(tools: Path, state: Path, vsix: Path, workspace: Path) -> Iterator[str]:
+def code_server(
+    tools: Path, state: Path, vsix: Path, workspace: Path, env: dict[str, str]
+) -> Iterator[str]:
     """A code-server with a fresh profile and the .vsix installed; yields the workspace URL.
 
     It runs in its own session, so the extension host and the ssot-ls server it started are
@@ -139,7 +143,7 @@ def code_server(tools: Path, state: Path, vsix: Path, workspace: Path) -> Iterat
     profile = ["--user-data-dir", str(user_data), "--extensions-dir", str(state / "extensions")]
     # code-server writes into $XDG_* (else $HOME) even with the directories above.
     env = {
-        **os.environ,
+        **env,
         "XDG_CONFIG_HOME": str(state / "xdg-config"),
         "XDG_DATA_HOME": str(state / "xdg-data"),
     }
@@ -251,35 +255,23 @@ def vsix() -> Path:
     return package
 
 
-@pytest.fixture(scope="module")
-def session(tmp_path_factory: pytest.TempPathFactory, e2e_tools: Path, vsix: Path) -> Session:
-    chromium = shutil.which("chromium")
-    assert chromium, "the install script should have installed Debian's chromium"
-    tmp = tmp_path_factory.mktemp("vscode")
-    workspace = tmp / "workspace"
-    make_workspace(workspace)
+def run_driver(
+    tmp: Path, tools: Path, vsix: Path, workspace: Path, spec: dict, env: dict[str, str]
+) -> Session:
+    """Serves ``workspace`` with code-server (given ``env``) and runs the driver's steps."""
     artifacts = tmp / "artifacts"
     artifacts.mkdir()
-    spec = {
-        "workspace": str(workspace),
-        "chromium": chromium,
-        "timeoutMs": WAIT_MS,
-        "diagnosticCode": "SSOT0",
-        "quickFix": {"file": QUICK_FIX_FILE, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
-        "fixOnSave": {"file": FIX_ON_SAVE_FILE, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
-        "fixAllCommandTitle": FIX_ALL_TITLE,
-        "unopened": [
-            {"file": UNOPENED_FILE, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
-            {"file": UNOPENED_MARKDOWN, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
-        ],
-    }
+    chromium = shutil.which("chromium")
+    assert chromium, "the install script should have installed Debian's chromium"
     spec_file = tmp / "spec.json"
-    spec_file.write_text(json.dumps(spec), encoding="utf-8")
-
-    with code_server(e2e_tools, tmp / "code-server", vsix, workspace) as url:
-        env = {
+    spec_file.write_text(
+        json.dumps({"workspace": str(workspace), "chromium": chromium, "timeoutMs": WAIT_MS, **spec}),
+        encoding="utf-8",
+    )
+    with code_server(tools, tmp / "code-server", vsix, workspace, env) as url:
+        driver_env = {
             **os.environ,
-            "TOOLS": str(e2e_tools / "tools"),
+            "TOOLS": str(tools / "tools"),
             "URL": url,
             "SPEC": str(spec_file),
             "ARTIFACTS": str(artifacts),
@@ -287,7 +279,7 @@ def session(tmp_path_factory: pytest.TempPathFactory, e2e_tools: Path, vsix: Pat
         try:
             completed = subprocess.run(
                 ["node", str(DRIVER)],
-                env=env,
+                env=driver_env,
                 capture_output=True,
                 text=True,
                 timeout=DRIVER_TIMEOUT_S,
@@ -300,10 +292,68 @@ def session(tmp_path_factory: pytest.TempPathFactory, e2e_tools: Path, vsix: Pat
     results_file = artifacts / "results.json"
     assert results_file.exists(), f"the driver wrote no results\n{log}"
     results = json.loads(results_file.read_text(encoding="utf-8"))
-    if all(outcome == "ok" for outcome in results["steps"].values()):
-        for name in SCREENSHOTS:
-            shutil.copyfile(artifacts / name, EXTENSION_DIR / name)
     return Session(workspace=workspace, artifacts=artifacts, results=results, log=log)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory, e2e_tools: Path, vsix: Path) -> Session:
+    """The whole workflow: diagnostic, quick fix + save, fix-on-save, workspace fix."""
+    tmp = tmp_path_factory.mktemp("vscode")
+    workspace = tmp / "workspace"
+    make_workspace(workspace)
+    spec = {
+        "steps": ["open", "diagnostic", "quickfix", "save", "fixOnSave", "fixWorkspace"],
+        "openFile": QUICK_FIX_FILE,
+        "diagnosticCode": "SSOT0",
+        "quickFix": {"file": QUICK_FIX_FILE, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
+        "fixOnSave": {"file": FIX_ON_SAVE_FILE, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
+        "fixAllCommandTitle": FIX_ALL_TITLE,
+        "unopened": [
+            {"file": UNOPENED_FILE, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
+            {"file": UNOPENED_MARKDOWN, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
+        ],
+    }
+    result = run_driver(tmp, e2e_tools, vsix, workspace, spec, dict(os.environ))
+    if all(outcome == "ok" for outcome in result.results["steps"].values()):
+        for name in SCREENSHOTS:
+            shutil.copyfile(result.artifacts / name, EXTENSION_DIR / name)
+    return result
+
+
+def path_without_ssot_ls(search_path: str) -> str:
+    """PATH minus every directory that has an `ssot-ls` (pyenv shims included)."""
+    kept = [
+        directory
+        for directory in search_path.split(os.pathsep)
+        if directory and shutil.which("ssot-ls", path=directory) is None
+    ]
+    return os.pathsep.join(kept)
+
+
+@pytest.fixture(scope="module")
+def missing_server_session(
+    tmp_path_factory: pytest.TempPathFactory, e2e_tools: Path, vsix: Path
+) -> Session:
+    """No server anywhere: no setting, none on PATH, no Python extension."""
+    tmp = tmp_path_factory.mktemp("vscode-no-server")
+    workspace = tmp / "workspace"
+    workspace.mkdir()
+    (workspace / "handlers.py").write_text(SEED_SOURCE, encoding="utf-8")
+    # VS Code takes the extension host's environment from a login shell, which would put the
+    # user's PATH (pyenv shims with ssot-ls) back: an empty HOME makes a user without one.
+    home = tmp / "home"
+    home.mkdir()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "PATH": path_without_ssot_ls(os.environ.get("PATH", "")),
+    }
+    spec = {
+        "steps": ["open", "serverMissing"],
+        "openFile": "handlers.py",
+        "serverMissing": {"message": "pip install ssot-ls"},
+    }
+    return run_driver(tmp, e2e_tools, vsix, workspace, spec, env)
 
 
 def extension_logs(state: Path, limit: int = 6000) -> str:
@@ -356,3 +406,17 @@ def test_screenshots_for_the_readme(session: Session) -> None:
         assert screenshot.is_file(), f"the driver took no {name}"
         assert screenshot.read_bytes().startswith(b"\x89PNG")
         assert f"({name})" in EXTENSION_README.read_text(encoding="utf-8"), f"README does not show {name}"
+
+
+def test_without_a_server_one_message_names_the_install_command(
+    missing_server_session: Session,
+) -> None:
+    missing_server_session.step("open")
+    missing_server_session.step("serverMissing")
+    notifications = missing_server_session.results["notifications"]
+    ours = [text for text in notifications if "pip install ssot-ls" in text]
+    assert len(ours) == 1, notifications
+    assert "ssot-ls.path" in ours[0] and "ssot-ls.interpreter" in ours[0]
+    assert "Error:" not in ours[0] and " at " not in ours[0], "a message, not a stack trace"
+    # The status-bar item turns into an error mark that leads to the logs.
+    assert "was not found" in missing_server_session.results["statusItem"]

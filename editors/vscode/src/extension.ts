@@ -61,26 +61,14 @@ async function showFailure(message: string, output: vscode.LogOutputChannel): Pr
   }
 }
 
-/**
- * Runs the server's workspace fix-all. The server applies its edits with `workspace/applyEdit`;
- * files that were clean before are saved afterwards, so the result matches
- * `ssot-ls check --fix` on disk, while files with unsaved changes of the user stay unsaved.
- */
+/** Runs the server's workspace fix-all; failures become one error message. */
 async function fixAllInWorkspace(server: ServerController, output: vscode.LogOutputChannel): Promise<void> {
-  const dirtyBefore = new Set(
-    vscode.workspace.textDocuments.filter((document) => document.isDirty).map((document) => document.uri.toString()),
-  );
   try {
-    const result = await server.fixWorkspace();
-    output.info(`Fix all in workspace: ${JSON.stringify(result ?? null)}`);
+    const summary = await server.fixWorkspace();
+    output.info(`Fix all in workspace: ${JSON.stringify(summary ?? null)}`);
   } catch (error) {
     const message = `ssot-ls: fixing the workspace failed: ${error instanceof Error ? error.message : String(error)}`;
     output.error(message);
     void vscode.window.showErrorMessage(message);
-    return;
   }
-  const changedByFix = vscode.workspace.textDocuments.filter(
-    (document) => document.isDirty && document.uri.scheme === 'file' && !dirtyBefore.has(document.uri.toString()),
-  );
-  await Promise.all(changedByFix.map((document) => document.save()));
 }

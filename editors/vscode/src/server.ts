@@ -3,12 +3,17 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
+  ApplyWorkspaceEditParams,
+  ApplyWorkspaceEditRequest,
+  ApplyWorkspaceEditResult,
+  CancellationToken,
   ConfigurationParams,
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
   ProgressToken,
+  ResponseError,
   RevealOutputChannelOn,
   ServerOptions,
   State,
@@ -17,6 +22,7 @@ import { BusyTracker, progressText, WorkHandle } from './busyTracker';
 import { machineLookup } from './machine';
 import { PathVariables, resolveServerCommand, ServerCommand } from './serverCommand';
 import { SECTION, serverSettings, ServerSettings } from './settings';
+import { documentsToSave, editedDocumentUris } from './workspaceEdit';
 
 export const CLIENT_ID = 'ssot-ls';
 const CLIENT_NAME = 'ssot-ls';
@@ -62,6 +68,8 @@ async function answerConfiguration(
 export class ServerController implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private starting: Promise<void> | undefined;
+  /** While > 0, a workspace fix runs: its edits are saved (see saveAfterApplyEdit). */
+  private workspaceFixesRunning = 0;
 
   constructor(
     private readonly output: vscode.LogOutputChannel,
@@ -120,8 +128,9 @@ export class ServerController implements vscode.Disposable {
   }
 
   /**
-   * Runs the server's workspace fix-all and returns its summary. Its `$/progress` reaches the
-   * status bar through the handleWorkDoneProgress middleware.
+   * Runs the server's workspace fix-all and returns its summary. The server sends its edits
+   * with `workspace/applyEdit`; the files they change are saved (see saveAfterApplyEdit). Its
+   * `$/progress` reaches the status bar through the handleWorkDoneProgress middleware.
    */
   async fixWorkspace(): Promise<unknown> {
     await this.start();
@@ -129,9 +138,14 @@ export class ServerController implements vscode.Disposable {
     if (client === undefined || !this.isRunning) {
       throw new Error('the ssot-ls server is not running (see "SSOT: Show logs")');
     }
-    return this.busy.track('ssot-ls: fixing the workspace', () =>
-      client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_FIX_WORKSPACE_COMMAND, arguments: [] }),
-    );
+    this.workspaceFixesRunning++;
+    try {
+      return await this.busy.track('ssot-ls: fixing the workspace', () =>
+        client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_FIX_WORKSPACE_COMMAND, arguments: [] }),
+      );
+    } finally {
+      this.workspaceFixesRunning--;
+    }
   }
 
   dispose(): void {
@@ -187,6 +201,12 @@ export class ServerController implements vscode.Disposable {
         workspace: {
           configuration: (params, token, next) =>
             answerConfiguration(params, async () => await next(params, token)),
+          handleApplyEdit: async (params, next) => {
+            if (this.workspaceFixesRunning === 0) {
+              return next(params, CancellationToken.None);
+            }
+            return saveAfterApplyEdit(params, next);
+          },
         },
         // Progress the server starts itself (e.g. a workspace scan) also lights the status bar;
         // the client still shows it as a notification.
@@ -217,6 +237,39 @@ export class ServerController implements vscode.Disposable {
     });
     return client;
   }
+}
+
+/**
+ * Applies a workspace fix's edit, then saves the documents it changed that had no unsaved
+ * changes before. VS Code applies an LSP edit to files that are not open in memory only and
+ * leaves them unsaved (its `files.refactoring.autoSave` does not cover a one-file edit), so
+ * without this "Fix all in workspace" would not change the files on disk.
+ */
+async function saveAfterApplyEdit(
+  params: ApplyWorkspaceEditParams,
+  next: ApplyWorkspaceEditRequest.HandlerSignature,
+): Promise<ApplyWorkspaceEditResult | ResponseError<void>> {
+  const normalize = (uri: string) => vscode.Uri.parse(uri).toString();
+  const dirtyBefore = new Set(
+    vscode.workspace.textDocuments.filter((document) => document.isDirty).map((document) => document.uri.toString()),
+  );
+  const result = await next(params, CancellationToken.None);
+  if (result instanceof ResponseError || !result.applied) {
+    return result;
+  }
+  const toSave = documentsToSave(editedDocumentUris(params.edit), dirtyBefore, normalize);
+  // openTextDocument returns the model the edit just changed, even if the extension host has
+  // not heard of it yet.
+  const saved = await Promise.all(
+    toSave.map(async (uri) => {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+      return document.isDirty ? document.save() : true;
+    }),
+  );
+  if (saved.includes(false)) {
+    void vscode.window.showWarningMessage('ssot-ls: some fixed files could not be saved; they are left unsaved.');
+  }
+  return result;
 }
 
 function describe(server: ServerCommand): string {
