@@ -122,6 +122,7 @@ class EditorClient(LanguageClient):
         self.apply_result: Callable[[types.ApplyWorkspaceEditParams], types.ApplyWorkspaceEditResult]
         self.apply_result = self.apply_like_an_editor
         self.on_progress: Callable[[types.ProgressParams], None] | None = None
+        self.configuration_requests = 0
 
     @property
     def pull(self) -> bool:
@@ -226,6 +227,11 @@ def _publish_diagnostics(client: EditorClient, params: types.PublishDiagnosticsP
     client.publications.setdefault(params.uri, []).append(params)
 
 
+def _configuration(client: EditorClient, params: types.ConfigurationParams) -> list[Any]:
+    client.configuration_requests += 1
+    return DEFAULT_CLIENT_FEATURES[types.WORKSPACE_CONFIGURATION](client, params)
+
+
 def _progress(client: EditorClient, params: types.ProgressParams) -> None:
     DEFAULT_CLIENT_FEATURES[types.PROGRESS](client, params)
     if client.on_progress is not None:
@@ -255,6 +261,7 @@ def make_client() -> EditorClient:
         types.CLIENT_UNREGISTER_CAPABILITY: _unregister_capability,
         types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _publish_diagnostics,
         types.PROGRESS: _progress,
+        types.WORKSPACE_CONFIGURATION: _configuration,
     })
     register_lsp_features(client, features)
     return client
@@ -285,6 +292,16 @@ async def start(
     )
     client.encoding = str(result.capabilities.position_encoding or "utf-16")
     return client, result
+
+
+async def change_settings(
+    client: EditorClient, settings: dict[str, Any], scope_uri: str | None = None
+) -> None:
+    """Change the "ssot-ls" settings and wait until the server has read them."""
+    client.set_configuration(settings, section="ssot-ls", scope_uri=scope_uri)
+    asked = client.configuration_requests
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await wait_until(lambda: client.configuration_requests > asked, what="workspace/configuration")
 
 
 async def stop(client: EditorClient) -> None:

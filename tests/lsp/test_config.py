@@ -14,6 +14,7 @@ from lsp_support import (
     MARKDOWN,
     OLD,
     EditorClient,
+    change_settings,
     diagnostics_of,
     start,
     stop,
@@ -123,8 +124,7 @@ async def test_settings_from_workspace_configuration(configured):
     await codes_become(configured, markdown, {"SSOT001", "SSOT002"})
 
     async def settings(value: dict) -> None:
-        configured.set_configuration(value, section="ssot-ls")
-        configured.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await change_settings(configured, value)
 
     await settings({"markdown": {"enable": False}})
     await codes_become(configured, markdown, set())
@@ -154,8 +154,7 @@ async def test_each_workspace_folder_has_its_own_config(preset, tmp_path):
         assert await codes(client, two) == {"OTHER1"}
         assert await codes(client, guide) == set()
         # Settings scoped to one folder.
-        client.set_configuration({"enable": False}, section="ssot-ls", scope_uri=uri(second))
-        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await change_settings(client, {"enable": False}, scope_uri=uri(second))
         await codes_become(client, two, set())
         await codes_become(client, one, {"TEAM001"})
     finally:
