@@ -1,0 +1,399 @@
+"""Discovery, faithful reading and safe writing of files, and the result cache."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from ssot_ls import workspace
+from ssot_ls.config import ConfigResolver
+from ssot_ls.types import Applicability, Finding, FindingKind, Severity
+from ssot_ls.workspace import (
+    ResultCache,
+    SourceError,
+    StaleDocumentError,
+    WriteError,
+    cache_key,
+    discover,
+    findings_from_json,
+    findings_to_json,
+    read_document,
+    write_document,
+)
+
+
+def write(root: Path, relative: str, content: str | bytes = "x = 1\n") -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return path
+
+
+def found(root: Path, *paths: Path) -> list[str]:
+    """Discovered files, relative to ``root``, as posix strings."""
+    result = discover(list(paths) or [root], ConfigResolver())
+    return sorted(p.resolve().relative_to(root.resolve()).as_posix() for p in result)
+
+
+# ---------------------------------------------------------------------------- discovery
+
+
+def test_discovers_python_and_markdown_only(tmp_path):
+    for name in ("a.py", "b.pyi", "docs/c.md", "d.txt", "e.js", "pkg/f.py", "g.markdown"):
+        write(tmp_path, name)
+    assert found(tmp_path) == ["a.py", "b.pyi", "docs/c.md", "pkg/f.py"]
+
+
+def test_always_excluded_folders_are_pruned(tmp_path):
+    for folder in sorted(workspace.ALWAYS_EXCLUDED):
+        write(tmp_path, f"{folder}/skipped.py")
+        write(tmp_path, f"src/{folder}/nested_skipped.py")
+    write(tmp_path, "src/kept.py")
+    assert found(tmp_path) == ["src/kept.py"]
+
+
+def test_gitignore_at_every_level_with_negation(tmp_path):
+    write(tmp_path, ".gitignore", "generated/\n*.md\n")
+    write(tmp_path, "generated/gen.py")
+    write(tmp_path, "docs/notes.md")
+    write(tmp_path, "docs/.gitignore", "!keep.md\nlocal.py\n")
+    write(tmp_path, "docs/keep.md")
+    write(tmp_path, "docs/local.py")
+    write(tmp_path, "local.py")  # the nested .gitignore does not reach up here
+    write(tmp_path, "src/app.py")
+    assert found(tmp_path) == ["docs/keep.md", "local.py", "src/app.py"]
+
+
+def test_gitignore_above_the_root_counts_inside_a_repository(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, ".gitignore", "ignored_*.py\n")
+    write(tmp_path, ".git/info/exclude", "secret.py\n")
+    write(tmp_path, "sub/ignored_x.py")
+    write(tmp_path, "sub/secret.py")
+    write(tmp_path, "sub/kept.py")
+    assert found(tmp_path, tmp_path / "sub") == ["sub/kept.py"]
+
+
+def test_gitignore_above_the_root_ignored_outside_a_repository(tmp_path):
+    write(tmp_path, ".gitignore", "ignored_*.py\n")
+    write(tmp_path, "sub/ignored_x.py")
+    assert found(tmp_path, tmp_path / "sub") == ["sub/ignored_x.py"]
+
+
+def test_config_include_and_exclude(tmp_path):
+    write(tmp_path, "ssot-ls.toml", 'exclude = ["generated/**", "legacy_*.py"]\nmarkdown = false\n')
+    write(tmp_path, "generated/x.py")
+    write(tmp_path, "legacy_api.py")
+    write(tmp_path, "README.md")
+    write(tmp_path, "app.py")
+    assert found(tmp_path) == ["app.py"]
+
+
+def test_nested_config_applies_to_its_folder(tmp_path):
+    write(tmp_path, "ssot-ls.toml", 'exclude = ["*.pyi"]\n')
+    write(tmp_path, "sub/ssot-ls.toml", 'include = ["**/*.pyi"]\n')
+    write(tmp_path, "top.py")
+    write(tmp_path, "top.pyi")
+    write(tmp_path, "sub/inner.py")
+    write(tmp_path, "sub/inner.pyi")
+    assert found(tmp_path) == ["sub/inner.pyi", "top.py"]
+
+
+def test_explicit_file_is_checked_even_when_excluded(tmp_path):
+    write(tmp_path, ".gitignore", "generated/\n")
+    explicit = write(tmp_path, "generated/gen.py")
+    write(tmp_path, "generated/other.py")
+    assert found(tmp_path, explicit) == ["generated/gen.py"]
+
+
+def test_each_file_once_even_when_named_twice(tmp_path):
+    app = write(tmp_path, "app.py")
+    assert found(tmp_path, tmp_path, app, tmp_path / ".") == ["app.py"]
+
+
+def test_missing_path_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        list(discover([tmp_path / "nope"], ConfigResolver()))
+
+
+def test_symlinks_out_of_the_root_are_not_followed(tmp_path):
+    root = tmp_path / "root"
+    outside = tmp_path / "outside"
+    write(outside, "secret.py")
+    write(root, "app.py")
+    (root / "linked_dir").symlink_to(outside, target_is_directory=True)
+    (root / "linked_file.py").symlink_to(outside / "secret.py")
+    names = sorted(p.name for p in discover([root], ConfigResolver()))
+    assert names == ["app.py"]
+
+
+def test_symlinks_inside_the_root_give_no_duplicates_and_no_loops(tmp_path):
+    write(tmp_path, "pkg/mod.py")
+    (tmp_path / "pkg" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / "alias.py").symlink_to(tmp_path / "pkg" / "mod.py")
+    discovered = list(discover([tmp_path], ConfigResolver()))
+    assert len(discovered) == 1
+    assert discovered[0].resolve() == (tmp_path / "pkg" / "mod.py").resolve()
+
+
+def test_symlink_into_another_given_root_is_followed(tmp_path):
+    root = tmp_path / "root"
+    other = tmp_path / "other"
+    write(other, "shared.py")
+    write(root, "app.py")
+    (root / "shared_link.py").symlink_to(other / "shared.py")
+    names = sorted(p.name for p in discover([root, other], ConfigResolver()))
+    assert names == ["app.py", "shared_link.py"]  # checked once, under the first name met
+
+
+def test_included_filter_agrees_with_config(tmp_path):
+    write(tmp_path, "ssot-ls.toml",
+          'include = ["src/**/*.py", "**/*.md"]\nexclude = ["src/gen/**", "**/skip_*.py"]\n')
+    config = ConfigResolver().for_path(tmp_path / "x.py")
+    included = workspace._included_filter(config)
+    candidates = ["src/a.py", "src/gen/b.py", "src/c/skip_d.py", "top.py", "docs/e.md",
+                  "src/deep/er/f.py", "README.md", "src/g.pyi"]
+    for relative in candidates:
+        path = write(tmp_path, relative)
+        assert included(os.path.realpath(path)) == config.is_included(path), relative
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def test_read_keeps_crlf_and_reports_newline(tmp_path):
+    path = write(tmp_path, "a.py", b"import os\r\nx = 1\r\n")
+    document = read_document(path)
+    assert document.text == "import os\r\nx = 1\r\n"
+    assert document.newline == "\r\n"
+    assert (document.bom, document.encoding) == (False, "utf-8")
+
+
+@pytest.mark.parametrize(("raw", "newline"), [
+    (b"a\nb\r\n", "\n"), (b"a\r\nb\n", "\r\n"), (b"a\rb\n", "\r"), (b"no newline", "\n"),
+])
+def test_first_newline_wins(tmp_path, raw, newline):
+    assert read_document(write(tmp_path, "a.md", raw)).newline == newline
+
+
+def test_read_strips_bom_from_text_but_remembers_it(tmp_path):
+    path = write(tmp_path, "a.py", codecs.BOM_UTF8 + "x = '✅'\n".encode())
+    document = read_document(path)
+    assert document.text == "x = '✅'\n"
+    assert document.bom
+    assert document.encoding == "utf-8"
+
+
+def test_read_honours_the_coding_cookie(tmp_path):
+    raw = "# -*- coding: latin-1 -*-\nname = 'café'\n".encode("latin-1")
+    document = read_document(write(tmp_path, "a.py", raw))
+    assert "café" in document.text
+    assert document.encoding == "iso-8859-1"
+
+
+def test_markdown_has_no_cookie(tmp_path):
+    raw = "<!-- coding: latin-1 -->\ncafé\n".encode()
+    assert read_document(write(tmp_path, "a.md", raw)).encoding == "utf-8"
+
+
+def test_binary_file_is_a_source_error(tmp_path):
+    path = write(tmp_path, "blob.py", b"x = 1\x00\x01\x02")
+    with pytest.raises(SourceError, match="binary"):
+        read_document(path)
+
+
+def test_invalid_utf8_names_the_line(tmp_path):
+    path = write(tmp_path, "bad.md", b"ok\nalso ok\n\xff\xfe broken\n")
+    with pytest.raises(SourceError, match=r"not valid utf-8 \(byte 0xff on line 3\)"):
+        read_document(path)
+
+
+def test_unknown_cookie_is_a_source_error(tmp_path):
+    path = write(tmp_path, "a.py", b"# coding: no-such-codec\nx = 1\n")
+    with pytest.raises(SourceError, match="encoding"):
+        read_document(path)
+
+
+def test_huge_file_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setattr(workspace, "MAX_FILE_BYTES", 100)
+    path = write(tmp_path, "big.py", "x = 1\n" * 50)
+    with pytest.raises(SourceError, match="larger than"):
+        read_document(path)
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def test_write_round_trip_keeps_bom_crlf_mode(tmp_path):
+    raw = codecs.BOM_UTF8 + b"import old\r\nx = '\xe2\x9c\x85'\r\n"
+    path = write(tmp_path, "a.py", raw)
+    path.chmod(0o640)
+    document = read_document(path)
+    write_document(path, document.text.replace("old", "new"), document)
+    assert path.read_bytes() == codecs.BOM_UTF8 + b"import new\r\nx = '\xe2\x9c\x85'\r\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["a.py"]  # no temp file left behind
+
+
+def test_write_keeps_the_cookie_encoding(tmp_path):
+    raw = "# coding: latin-1\nimport old  # café\n".encode("latin-1")
+    path = write(tmp_path, "a.py", raw)
+    document = read_document(path)
+    write_document(path, document.text.replace("old", "new"), document)
+    assert path.read_bytes() == "# coding: latin-1\nimport new  # café\n".encode("latin-1")
+
+
+def test_text_that_cannot_be_encoded_is_refused(tmp_path):
+    path = write(tmp_path, "a.py", b"# coding: latin-1\nx = 1\n")
+    document = read_document(path)
+    with pytest.raises(WriteError, match="cannot be encoded"):
+        write_document(path, document.text + "y = '🚀'\n", document)
+    assert path.read_bytes() == b"# coding: latin-1\nx = 1\n"
+
+
+def test_file_changed_since_read_is_not_written(tmp_path):
+    path = write(tmp_path, "a.py", "import old\n")
+    document = read_document(path)
+    path.write_text("import old\nsomeone = 'else'\n")
+    with pytest.raises(StaleDocumentError, match="changed on disk"):
+        write_document(path, "import new\n", document)
+    assert path.read_text() == "import old\nsomeone = 'else'\n"
+
+
+def test_file_changed_while_the_temp_file_is_written(tmp_path, monkeypatch):
+    """The last comparison happens after the temp file is ready, just before the rename."""
+    path = write(tmp_path, "a.py", "import old\n")
+    document = read_document(path)
+    real_write_temp = workspace._write_temp
+
+    def write_temp_then_edit(*args):
+        temp = real_write_temp(*args)
+        path.write_text("edited meanwhile\n")
+        return temp
+
+    monkeypatch.setattr(workspace, "_write_temp", write_temp_then_edit)
+    with pytest.raises(StaleDocumentError):
+        write_document(path, "import new\n", document)
+    assert path.read_text() == "edited meanwhile\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.py"]
+
+
+def test_deleted_file_is_not_recreated(tmp_path):
+    path = write(tmp_path, "a.py", "import old\n")
+    document = read_document(path)
+    path.unlink()
+    with pytest.raises(StaleDocumentError, match="deleted"):
+        write_document(path, "import new\n", document)
+    assert not path.exists()
+
+
+def test_read_only_file_is_refused(tmp_path):
+    path = write(tmp_path, "a.py", "import old\n")
+    document = read_document(path)
+    path.chmod(0o444)
+    with pytest.raises(WriteError, match="read-only"):
+        write_document(path, "import new\n", document)
+    assert path.read_text() == "import old\n"
+
+
+def test_read_only_folder_is_refused(tmp_path):
+    folder = tmp_path / "locked"
+    path = write(folder, "a.py", "import old\n")
+    document = read_document(path)
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(WriteError, match="read-only"):
+            write_document(path, "import new\n", document)
+    finally:
+        folder.chmod(0o755)
+    assert path.read_text() == "import old\n"
+
+
+def test_nothing_is_written_outside_the_roots(tmp_path):
+    path = write(tmp_path, "outside/a.py", "import old\n")
+    document = read_document(path)
+    with pytest.raises(WriteError, match="outside"):
+        write_document(path, "import new\n", document, roots=[tmp_path / "root"])
+    assert path.read_text() == "import old\n"
+
+
+def test_symlink_is_kept_and_its_target_written(tmp_path):
+    target = write(tmp_path, "real.py", "import old\n")
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    document = read_document(link)
+    write_document(link, "import new\n", document, roots=[tmp_path])
+    assert link.is_symlink()
+    assert target.read_text() == "import new\n"
+
+
+# ---------------------------------------------------------------------------- result cache
+
+
+def sample_findings() -> list[Finding]:
+    return [
+        Finding("SSOT001", "use the new one", Severity.WARNING, 5, 17, FindingKind.IMPORT,
+                Applicability.SAFE, None, "Use `new.x`", "0|a"),
+        Finding("SSOT002", "report only", Severity.ERROR, 30, 40, FindingKind.REFERENCE,
+                None, "no replacement configured", None, None),
+    ]
+
+
+def test_findings_survive_json():
+    findings = sample_findings()
+    assert findings_from_json(json.loads(json.dumps(findings_to_json(findings)))) == findings
+
+
+def test_cache_key_depends_on_content_rules_and_package():
+    base = cache_key(b"import x\n", "rules-a", "pkg")
+    assert base == cache_key(b"import x\n", "rules-a", "pkg")
+    assert base != cache_key(b"import y\n", "rules-a", "pkg")
+    assert base != cache_key(b"import x\n", "rules-b", "pkg")
+    assert base != cache_key(b"import x\n", "rules-a", "pkg.sub")
+
+
+def test_cache_round_trip_and_stamp(tmp_path):
+    directory = tmp_path / ".ssot-ls-cache"
+    cache = ResultCache.load(directory, "stamp-1")
+    path = str(tmp_path / "a.py")
+    cache.save([(path, "key-1", findings_to_json(sample_findings()))], [path], [tmp_path])
+    assert (directory / ".gitignore").read_text().splitlines()[-1] == "*"
+    reloaded = ResultCache.load(directory, "stamp-1")
+    assert reloaded.lookup(path, "key-1") == sample_findings()
+    assert reloaded.lookup(path, "other-key") is None
+    assert ResultCache.load(directory, "stamp-2").entries == {}
+
+
+def test_corrupt_cache_is_an_empty_cache(tmp_path):
+    directory = tmp_path / ".ssot-ls-cache"
+    directory.mkdir()
+    for garbage in ("{not json", "[]", '{"stamp": "s", "files": {"a": [1]}}'):
+        (directory / "results.json").write_text(garbage)
+        assert ResultCache.load(directory, "s").entries == {}
+
+
+def test_cache_drops_files_no_longer_seen_under_the_roots(tmp_path):
+    directory = tmp_path / ".ssot-ls-cache"
+    cache = ResultCache.load(directory, "s")
+    inside, gone, elsewhere = (str(tmp_path / "src" / n) for n in ("a.py", "b.py", "c.py"))
+    cache.save([(p, "k", []) for p in (inside, gone, elsewhere)], [inside, gone, elsewhere],
+               [tmp_path / "src"])
+    cache = ResultCache.load(directory, "s")
+    cache.save([], [inside], [tmp_path / "src" / "a.py"])  # a run over a.py alone
+    assert set(ResultCache.load(directory, "s").entries) == {inside, gone, elsewhere}
+    cache.save([], [inside], [tmp_path / "src"])  # a run over all of src/: b and c are gone
+    assert set(ResultCache.load(directory, "s").entries) == {inside}
+
+
+def test_unwritable_cache_folder_is_not_an_error(tmp_path):
+    (tmp_path / "file").write_text("")
+    cache = ResultCache.load(tmp_path / "file" / "cache", "s")  # parent is a file
+    cache.save([("a", "k", [])], ["a"], [tmp_path])
