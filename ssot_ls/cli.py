@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--unsafe-fixes", action="store_true",
                        help="also apply (or count as fixable) fixes that may change behaviour")
     check.add_argument("--diff", action="store_true",
-                       help="print the fixes as a unified diff, write nothing; exit 1 if any")
+                       help="print the fixes as a unified diff, write nothing (even with --fix); "
+                            "exit 1 if any")
     check.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text",
                        help="text (default), concise (finding lines only), json (ruff's shape), "
                             "github (workflow annotations), sarif (2.1.0)")
@@ -123,9 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(err))
         return EXIT_ERROR
     except BrokenPipeError:
-        # `ssot-ls check | head`: the reader is gone; stop quietly like other CLI tools.
-        sys.stderr.close()
-        return EXIT_ERROR
+        # `ssot-ls check | head`: the reader is gone. Point stdout at /dev/null so the final
+        # flush at exit does not complain, and stop quietly (as Python's docs recommend).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FINDINGS
     except KeyboardInterrupt:
         return 130
     except Exception as err:
@@ -445,7 +448,7 @@ def run_check(args: argparse.Namespace) -> int:
         if outcome.error:
             print(f"error: {outcome.error}", file=sys.stderr)
     diagnostics = sorted((d for o in outcomes for d in o.diagnostics), key=report.sort_key)
-    rules = _rules_in_force(config_for)
+    rules = _rules_in_force(config_for, paths[0])
     _print_results(args, options, outcomes, diagnostics, rules)
 
     if any(outcome.error for outcome in outcomes):
@@ -465,9 +468,10 @@ def _load_cache(paths: Sequence[Path], resolver: ConfigResolver) -> ResultCache:
     return ResultCache.load(Path(os.path.abspath(root)) / CACHE_DIR_NAME, engine_stamp())
 
 
-def _rules_in_force(config_for: FolderConfigs) -> list[Rule]:
-    """Rules of every config that applied (for SARIF's rule table and statistics)."""
-    configs = config_for.configs() or [config_for.resolver.for_path(Path.cwd())]
+def _rules_in_force(config_for: FolderConfigs, first_path: Path) -> list[Rule]:
+    """Rules of every config that applied (for SARIF's rule table and statistics); with no
+    file checked, those of the first path's config."""
+    configs = config_for.configs() or [config_for.resolver.for_path(first_path.absolute())]
     return [rule for config in configs for rule in config.rules]
 
 

@@ -595,6 +595,16 @@ def test_internal_error_is_one_line_unless_debugging(project, monkeypatch, capsy
     assert "engine exploded" in err
 
 
+def test_closed_stdout_is_not_a_crash(project):
+    """`ssot-ls check | head -1`: the reader goes away; no traceback, no 'Exception ignored'."""
+    process = subprocess.Popen([shutil.which("ssot-ls"), "check", "--output-format", "json"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert stderr == ""
+
+
 def test_usage_errors_exit_2(tmp_path):
     result = ssot_ls("check", "--output-format", "xml", cwd=tmp_path)
     assert result.returncode == 2
