@@ -204,13 +204,14 @@ def _check_file(path: Path, config: Config, options: CheckOptions, cache: Result
         outcome.warnings.append(str(err))
         return outcome
     try:
-        findings = _cached_findings(document, absolute, config, options, cache, outcome)
+        key = _cache_key(document, absolute, config) if options.use_cache else None
+        findings = cache.lookup(str(absolute), key) if cache is not None and key else None
         if findings is None:
             if not analyse:
                 return None
             findings = engine.check_source(document.text, absolute, config)
-            if outcome.cache_entry is not None:
-                outcome.cache_entry = (*outcome.cache_entry[:2], findings_to_json(findings))
+            if key is not None:
+                outcome.cache_entry = (str(absolute), key, findings_to_json(findings))
         text, findings = _apply_fixes(document, absolute, config, findings, options, outcome)
         outcome.diagnostics = _locate_all(text, absolute, config, findings, options)
     except Exception as err:
@@ -229,17 +230,10 @@ def _package_of_folder(folder: str) -> str | None:
     return engine.package_of(Path(folder, "module.py"))  # any module of that folder
 
 
-def _cached_findings(document: Document, absolute: Path, config: Config, options: CheckOptions,
-                     cache: ResultCache | None, outcome: FileOutcome) -> list[Finding] | None:
-    """The cached findings, or None; on a miss (with caching on) prepare the entry to store."""
-    if not options.use_cache:
-        return None
+def _cache_key(document: Document, absolute: Path, config: Config) -> str:
+    # Relative imports resolve against the package, so a Python file's findings depend on it.
     package = _package_of_folder(os.path.dirname(absolute)) if engine.is_python(absolute) else None
-    key = cache_key(document.raw, _config_fingerprint(config), package)
-    findings = cache.lookup(str(absolute), key) if cache is not None else None
-    if findings is None:
-        outcome.cache_entry = (str(absolute), key, [])
-    return findings
+    return cache_key(document.raw, _config_fingerprint(config), package)
 
 
 def _apply_fixes(document: Document, absolute: Path, config: Config, findings: list[Finding],
