@@ -16,9 +16,10 @@ import time
 from lsprotocol import types
 
 from ssot_ls import engine
+from ssot_ls.incremental import reuse_findings
 from ssot_ls.server import config_watch, convert, files
 from ssot_ls.server.server import SsotLanguageServer, guarded
-from ssot_ls.server.session import Snapshot
+from ssot_ls.server.session import MARKDOWN_SUFFIXES, Snapshot
 from ssot_ls.types import Finding
 
 logger = logging.getLogger("ssot_ls.server")
@@ -78,12 +79,17 @@ def register(server: SsotLanguageServer) -> None:
 
 
 async def findings_for(ls: SsotLanguageServer, snapshot: Snapshot) -> list[Finding]:
-    """The snapshot's findings: from the cache when its text was analysed before."""
+    """The snapshot's findings: from the cache when its text was analysed before, moved
+    along when the edit since cannot change them, else from a full analysis."""
     if snapshot.config is None:
         return []
     cached = ls.session.cached_findings(snapshot)
     if cached is not None:
         return cached
+    reused = _reuse_previous(ls, snapshot)
+    if reused is not None:
+        ls.session.store_findings(snapshot, reused)
+        return reused
     started = time.perf_counter()
     findings: list[Finding] = await ls.run_analysis(
         engine.check_source, snapshot.text, snapshot.analysis_path, snapshot.config
@@ -94,6 +100,19 @@ async def findings_for(ls: SsotLanguageServer, snapshot: Snapshot) -> list[Findi
     )
     ls.session.store_findings(snapshot, findings)
     return findings
+
+
+def _reuse_previous(ls: SsotLanguageServer, snapshot: Snapshot) -> list[Finding] | None:
+    """The keystroke cheap path (the engine decides what cannot change the findings)."""
+    previous = ls.session.previous_findings(snapshot)
+    if previous is None or snapshot.config is None:
+        return None
+    old_text, old_findings = previous
+    is_markdown = snapshot.analysis_path.suffix.lower() in MARKDOWN_SUFFIXES
+    reused = reuse_findings(old_text, old_findings, snapshot.text, snapshot.config.rules, is_markdown)
+    if reused is not None:
+        logger.debug("reused %d findings for %s (version %s)", len(reused), snapshot.uri, snapshot.version)
+    return reused
 
 
 def to_diagnostics(snapshot: Snapshot, findings: list[Finding]) -> list[types.Diagnostic]:

@@ -277,6 +277,14 @@ class Session:
             return None
         return cached.findings
 
+    def previous_findings(self, snapshot: Snapshot) -> tuple[str, list[Finding]] | None:
+        """The last analysed text of the snapshot's document and its findings, if they were
+        computed under the same config (the starting point of the keystroke cheap path)."""
+        cached = self._findings.get(snapshot.uri)
+        if cached is None or cached.config is not snapshot.config:
+            return None
+        return cached.text, cached.findings
+
     def store_findings(self, snapshot: Snapshot, findings: list[Finding]) -> None:
         if snapshot.config is not None and snapshot.version is not None:
             self._findings[snapshot.uri] = _CachedFindings(snapshot.text, snapshot.config, findings)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
 import pytest_asyncio
 from lsp_support import PRESETS, start, stop
@@ -14,15 +11,6 @@ from lsp_support import PRESETS, start, stop
 def preset(request: pytest.FixtureRequest) -> str:
     """Every test runs once as VS Code and once as Neovim (their real capabilities)."""
     return request.param
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    """Create ``files`` (relative path -> dedented text) under ``root``."""
-    for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(textwrap.dedent(text).encode("utf-8"))
-    return root
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session", params=PRESETS)

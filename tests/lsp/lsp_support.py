@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,15 @@ def uri(path: Path) -> str:
 
 def path_of(document_uri: str) -> Path:
     return Path(to_fs_path(document_uri))
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Create ``files`` (relative path -> dedented text) under ``root``."""
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(textwrap.dedent(text).encode("utf-8"))
+    return root
 
 
 # ---- the client --------------------------------------------------------------------------

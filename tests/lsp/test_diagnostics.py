@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import write_tree
 from lsp_support import (
     ASYNC_CALL,
     CLEAN,
@@ -17,6 +16,7 @@ from lsp_support import (
     range_of,
     uri,
     wait_until,
+    write_tree,
 )
 from lsprotocol import types
 
@@ -138,3 +138,32 @@ async def test_check_workspace_publishes_every_file(editor):
     three = editor.publications[uri(folder / "three.py")][-1]
     assert three.diagnostics[1].range == range_of(REFERENCE, PATCH_TARGET, editor.encoding)
     await wait_until(lambda: any("finding" in m.message for m in editor.messages), what="a summary")
+
+
+async def test_findings_move_with_keystrokes_above_them(editor):
+    text = f'"""Module."""\n\nMESSAGE = "hello"\nLIMIT = 1\nfrom {OLD} import WebSocketManagerFactory\n'
+    document = editor.open(editor.workspace_root / "diag_moving.py", text)
+    assert len(await diagnostics_of(editor, document)) == 1
+    # Keystrokes on lines above the finding (which the server may answer without analysing).
+    inside = range_of(text, "hello", editor.encoding).end
+    editor.edit(document, [types.TextEdit(range=types.Range(inside, inside), new_text=" 🎉 there")])
+    after_one = range_of(editor.doc_text(document), "1", editor.encoding).end
+    editor.edit(document, [types.TextEdit(range=types.Range(after_one, after_one), new_text="0")])
+    [diagnostic] = await diagnostics_of(editor, document)
+    current = editor.doc_text(document)
+    assert diagnostic.range == range_of(current, "WebSocketManagerFactory", editor.encoding)
+    assert diagnostic.data["version"] == editor.doc_version(document) == 3
+    hover = await editor.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=document), position=diagnostic.range.start))
+    assert hover.range == diagnostic.range
+    # The quick fix found through the diagnostic's data fixes the current text.
+    [fix] = [a for a in await editor.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=document), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic]),
+    )) if a.data and a.data["action"] == "fix"]
+    resolved = await editor.code_action_resolve_async(fix)
+    assert editor.apply_like_an_editor(types.ApplyWorkspaceEditParams(edit=resolved.edit)).applied
+    assert editor.doc_text(document) == current.replace(
+        f"from {OLD} import WebSocketManagerFactory",
+        "from netra_backend.app.websocket_core.canonical_imports import create_websocket_manager",
+    )

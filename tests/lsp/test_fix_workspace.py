@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from conftest import write_tree
 from lsp_support import (
     ASYNC_CALL,
     CLEAN,
@@ -21,6 +20,7 @@ from lsp_support import (
     stop,
     uri,
     wait_until,
+    write_tree,
 )
 from lsprotocol import types
 

@@ -53,6 +53,14 @@ async def test_initialize_and_log_messages(preset, tmp_path):
                         for m in client.log_messages),
             what="a debug log message",
         )
+        # A keystroke that cannot change the findings is answered without analysing.
+        client.replace_text(document, ASYNC_CALL + "LIMIT = 1\n")
+        assert len(await diagnostics_of(client, document)) == 2
+        client.replace_text(document, ASYNC_CALL + "LIMIT = 10\n")
+        assert len(await diagnostics_of(client, document)) == 2
+        await wait_until(lambda: any("reused" in m.message and "version 3" in m.message
+                                     for m in client.log_messages), what="the cheap path's log")
+        assert not any("checked" in m.message and "version 3" in m.message for m in client.log_messages)
         # Raising the level via workspace/configuration silences everything but errors.
         await change_settings(client, {"logLevel": "error"})
         count = len(client.log_messages)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from conftest import write_tree
 from lsp_support import (
     MARKDOWN,
     OLD,
@@ -20,6 +19,7 @@ from lsp_support import (
     stop,
     uri,
     wait_until,
+    write_tree,
 )
 from lsprotocol import types
 
@@ -139,23 +139,21 @@ async def test_settings_from_workspace_configuration(configured):
     await codes_become(configured, markdown, {"SSOT001", "SSOT002"})
 
 
-async def test_each_workspace_folder_has_its_own_config(preset, tmp_path):
+async def test_each_workspace_folder_has_its_own_config(configured, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
-    write_tree(first, {"ssot-ls.toml": TEAM_CONFIG, "app.py": TEAM_SOURCE, "guide.md": MARKDOWN})
+    write_tree(first, {"ssot-ls.toml": TEAM_CONFIG, "app.py": TEAM_SOURCE})
     write_tree(second, {"ssot-ls.toml": TEAM_CONFIG.replace("TEAM001", "OTHER1"), "app.py": TEAM_SOURCE})
-    # Markdown off from the start, via initializationOptions.
-    client, _ = await start(preset, [first, second],
-                            initialization_options={"ssot-ls": {"markdown": {"enable": False}}})
-    try:
-        one = client.open(first / "app.py", TEAM_SOURCE)
-        two = client.open(second / "app.py", TEAM_SOURCE)
-        guide = client.open(first / "guide.md", MARKDOWN)
-        assert await codes(client, one) == {"TEAM001"}
-        assert await codes(client, two) == {"OTHER1"}
-        assert await codes(client, guide) == set()
-        # Settings scoped to one folder.
-        await change_settings(client, {"enable": False}, scope_uri=uri(second))
-        await codes_become(client, two, set())
-        await codes_become(client, one, {"TEAM001"})
-    finally:
-        await stop(client)
+    asked = configured.configuration_requests
+    configured.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+        event=types.WorkspaceFoldersChangeEvent(
+            added=[types.WorkspaceFolder(uri=uri(f), name=f.name) for f in (first, second)], removed=[])))
+    # The server asks for the settings of each folder.
+    await wait_until(lambda: configured.configuration_requests > asked, what="workspace/configuration")
+    one = configured.open(first / "app.py", TEAM_SOURCE)
+    two = configured.open(second / "app.py", TEAM_SOURCE)
+    assert await codes(configured, one) == {"TEAM001"}
+    assert await codes(configured, two) == {"OTHER1"}
+    # Settings scoped to one folder.
+    await change_settings(configured, {"enable": False}, scope_uri=uri(second))
+    await codes_become(configured, two, set())
+    await codes_become(configured, one, {"TEAM001"})
