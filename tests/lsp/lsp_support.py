@@ -280,8 +280,10 @@ def make_client() -> EditorClient:
 async def start(
     preset: str, root: Path | list[Path], *, initialization_options: Any = None,
     configuration: dict[str, Any] | None = None,
+    adjust: Callable[[types.ClientCapabilities], None] | None = None,
 ) -> tuple[EditorClient, types.InitializeResult]:
-    """Start a server and initialize it as the given editor preset would."""
+    """Start a server and initialize it as the given editor preset would (``adjust`` may
+    change the preset's capabilities first)."""
     from pytest_lsp import ClientServerConfig, client_capabilities
 
     roots = root if isinstance(root, list) else [root]
@@ -291,9 +293,12 @@ async def start(
     client.workspace_root = roots[0]
     if configuration is not None:
         client.set_configuration(configuration, section="ssot-ls")
+    capabilities = client_capabilities(preset)
+    if adjust is not None:
+        adjust(capabilities)
     result = await client.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities(preset),
+            capabilities=capabilities,
             root_uri=uri(roots[0]),
             workspace_folders=[types.WorkspaceFolder(uri=uri(r), name=r.name) for r in roots],
             initialization_options=initialization_options,

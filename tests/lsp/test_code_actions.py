@@ -14,6 +14,8 @@ from lsp_support import (
     TWO_IMPORTS,
     EditorClient,
     diagnostics_of,
+    start,
+    stop,
 )
 from lsprotocol import types
 
@@ -177,3 +179,27 @@ async def test_workspace_fix_is_offered_as_a_source_action(editor):
 
 async def test_no_actions_for_unknown_documents(editor):
     assert await actions_for(editor, "file:///nowhere/unknown.py", []) == []
+
+
+async def test_clients_without_resolve_or_markdown_get_complete_answers(tmp_path):
+    def older_client(capabilities: types.ClientCapabilities) -> None:
+        capabilities.text_document.code_action.resolve_support = None
+        capabilities.text_document.hover.content_format = [types.MarkupKind.PlainText]
+
+    client, _ = await start("visual-studio-code", tmp_path, adjust=older_client)
+    try:
+        path = tmp_path / "eager.py"
+        document = client.open(path, REFERENCE)
+        diagnostics = await diagnostics_of(client, document)
+        actions = await actions_for(client, document, diagnostics[1:])
+        fix = quick_fix(actions)
+        assert fix.edit is not None, "no resolve support: the edit comes with the action"
+        assert client.apply_like_an_editor(types.ApplyWorkspaceEditParams(edit=fix.edit)).applied
+        expected = engine.fix_group(REFERENCE, path, config_for(path), diagnostics[1].data["group"])
+        assert client.doc_text(document) == apply_edits(REFERENCE, expected.edits)
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=document), position=diagnostics[0].range.start))
+        assert hover.contents.kind == types.MarkupKind.PlainText
+        assert hover.contents.value.startswith("SSOT002 (ssot-ls)")
+    finally:
+        await stop(client)
