@@ -132,8 +132,14 @@ def found(statements: Iterable[tuple[str, frozenset[int], dict]], lines: frozens
     return sum(1 for path, rows, _ in statements if any((path, row) in lines for row in rows))
 
 
-def planted_lines(manifest: dict) -> frozenset[Location]:
-    return frozenset((entry["path"], row) for entry in manifest["planted"] for row, _ in entry["marks"])
+def planted_roles(manifest: dict) -> dict[Location, str]:
+    return {(entry["path"], row): role for entry in manifest["planted"] for row, role in entry["marks"]}
+
+
+def describe_lines(lines: frozenset[Location], roles: dict[Location, str]) -> str:
+    """`5 (import 3, use 2)`: a count of flagged lines by their planted role."""
+    by_role = Counter(roles.get(line, "not planted") for line in lines)
+    return f"{len(lines)} ({', '.join(f'{role} {count}' for role, count in sorted(by_role.items()))})"
 
 
 def report_findings(manifest: dict, results: dict[str, Findings]) -> None:
@@ -169,26 +175,24 @@ def report_findings(manifest: dict, results: dict[str, Findings]) -> None:
             "(a .gitignore above it, e.g. the repo's `benchmarks/.tree/` entry?). Its timings "
             "are meaningless; try --tree with a folder outside the repository."
         )
-    expected_nowhere = planted_lines(manifest)
+    roles = planted_roles(manifest)
     for name, findings in results.items():
-        stray = sorted(findings.lines - expected_nowhere)
+        stray = sorted(findings.lines - roles.keys())
         print(
             f"  {name}: {len(stray)} flagged lines that are not planted uses (harmless 'factory' "
             f"mentions, other modules)" + (f", e.g. {stray[:3]}" if stray else "")
         )
 
-    both = ssot.in_suffix(".py") & ruff.in_suffix(".py")
-    print(
-        f"  .py lines flagged by both: {len(both)}, only ssot-ls: "
-        f"{len(ssot.in_suffix('.py') - ruff.in_suffix('.py'))}, only ruff: "
-        f"{len(ruff.in_suffix('.py') - ssot.in_suffix('.py'))}"
-    )
+    ssot_py, ruff_py = ssot.in_suffix(".py"), ruff.in_suffix(".py")
+    print(f"  .py lines flagged by both: {describe_lines(ssot_py & ruff_py, roles)}")
+    print(f"  .py lines flagged only by ssot-ls: {describe_lines(ssot_py - ruff_py, roles)}")
+    print(f"  .py lines flagged only by ruff: {describe_lines(ruff_py - ssot_py, roles)}")
 
 
 # -- main ------------------------------------------------------------------------------------
 
 
-def summarize(label: str, results: dict[str, list[TimedRun]]) -> tuple[float, float]:
+def summarize(label: str, results: dict[str, list[TimedRun]]) -> None:
     ssot_median = median([run.wall for run in results["ssot-ls"]])
     ruff_median = median([run.wall for run in results["ruff"]])
     ssot_cpu = median([run.cpu for run in results["ssot-ls"]])
@@ -196,9 +200,8 @@ def summarize(label: str, results: dict[str, list[TimedRun]]) -> tuple[float, fl
     print(
         f"  {label:5} median: ssot-ls {format_duration(ssot_median)} (cpu {format_duration(ssot_cpu)}), "
         f"ruff {format_duration(ruff_median)} (cpu {format_duration(ruff_cpu)}), "
-        f"ratio ssot-ls/ruff {ssot_median / ruff_median:.2f}"
+        f"ratio ssot-ls/ruff {ssot_median / ruff_median:.2f} (cpu {ssot_cpu / ruff_cpu:.2f})"
     )
-    return ssot_median, ruff_median
 
 
 def main(argv: list[str] | None = None) -> int:
