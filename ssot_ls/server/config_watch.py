@@ -39,34 +39,51 @@ def register(server: SsotLanguageServer) -> None:
 
 
 async def register_watchers(ls: SsotLanguageServer) -> None:
+    """Ask the client to watch config files (again, when the settings name other ones)."""
     if not ls.session.supports("workspace.did_change_watched_files.dynamic_registration"):
-        logger.info("the client cannot watch files: polling config files instead")
+        if not ls.config_poll_state:
+            logger.info("the client cannot watch files: polling config files instead")
         ls.config_poll_state = _stat_all(ls.session.known_config_files())
         return
+    overrides = _overrides(ls)
+    if ls.watching_config_files and overrides == ls.watched_overrides:
+        return
+    if ls.watching_config_files:
+        try:
+            await ls.client_unregister_capability_async(types.UnregistrationParams(
+                unregisterations=[types.Unregistration(
+                    id=WATCH_REGISTRATION_ID, method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES)]))
+        except Exception as error:
+            logger.warning("the client did not unregister the config watcher: %s", error)
     watchers = [types.FileSystemWatcher(glob_pattern=WATCH_GLOB)]
-    for settings in {ls.session.global_settings, *ls.session.folder_settings.values()}:
-        if settings.configuration is not None:
-            watchers.append(types.FileSystemWatcher(glob_pattern=str(settings.configuration)))
-    await ls.client_register_capability_async(
-        types.RegistrationParams(
-            registrations=[
-                types.Registration(
-                    id=WATCH_REGISTRATION_ID,
-                    method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                    register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
-                )
-            ]
+    relative = ls.session.supports("workspace.did_change_watched_files.relative_pattern_support")
+    for override in sorted(overrides):
+        pattern: types.GlobPattern = (
+            types.RelativePattern(base_uri=convert.uri_from_path(override.parent), pattern=override.name)
+            if relative else str(override)
+        )
+        watchers.append(types.FileSystemWatcher(glob_pattern=pattern))
+    ls.watched_overrides = overrides
+    ls.watching_config_files = await ls.register_capability(
+        types.Registration(
+            id=WATCH_REGISTRATION_ID,
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
         )
     )
-    ls.watching_config_files = True
+    if not ls.watching_config_files:
+        ls.config_poll_state = _stat_all(ls.session.known_config_files())
+
+
+def _overrides(ls: SsotLanguageServer) -> frozenset[Path]:
+    """Config files named by the `configuration` setting (global or per folder)."""
+    every = (ls.session.global_settings, *ls.session.folder_settings.values())
+    return frozenset(s.configuration for s in every if s.configuration is not None)
 
 
 def is_config_uri(ls: SsotLanguageServer, uri: str) -> bool:
     path = convert.path_from_uri(uri)
-    if path is None:
-        return False
-    overrides = {s.configuration for s in (ls.session.global_settings, *ls.session.folder_settings.values())}
-    return path.name in CONFIG_FILE_NAMES or path in overrides
+    return path is not None and (path.name in CONFIG_FILE_NAMES or path in _overrides(ls))
 
 
 def has_error(ls: SsotLanguageServer, uri: str) -> bool:

@@ -37,23 +37,17 @@ def register(server: SsotLanguageServer) -> None:
     @server.feature(types.INITIALIZED)
     @guarded
     async def initialized(ls: SsotLanguageServer, params: types.InitializedParams) -> None:
-        await config_watch.register_watchers(ls)
         if ls.session.supports("workspace.did_change_configuration.dynamic_registration"):
-            await ls.client_register_capability_async(
-                types.RegistrationParams(
-                    registrations=[
-                        types.Registration(
-                            id="ssot-ls-settings",
-                            method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
-                            register_options=types.DidChangeConfigurationRegistrationOptions(
-                                section=SECTION
-                            ),
-                        )
-                    ]
+            await ls.register_capability(
+                types.Registration(
+                    id="ssot-ls-settings",
+                    method=types.WORKSPACE_DID_CHANGE_CONFIGURATION,
+                    register_options=types.DidChangeConfigurationRegistrationOptions(section=SECTION),
                 )
             )
         if await refresh_settings(ls):
-            settings_changed(ls)
+            await settings_changed(ls)
+        await config_watch.register_watchers(ls)
 
     @server.feature(types.SHUTDOWN)
     @guarded
@@ -73,7 +67,7 @@ def register(server: SsotLanguageServer) -> None:
             changed = pushed != ls.session.global_settings
             ls.session.global_settings = pushed
         if changed:
-            settings_changed(ls)
+            await settings_changed(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     @guarded
@@ -84,7 +78,7 @@ def register(server: SsotLanguageServer) -> None:
         kept = [convert.uri_from_path(f) for f in ls.session.folders if f not in removed]
         ls.session.set_folders([*kept, *(folder.uri for folder in params.event.added)])
         await refresh_settings(ls)
-        settings_changed(ls)
+        await settings_changed(ls)
 
 
 async def refresh_settings(ls: SsotLanguageServer) -> bool:
@@ -107,7 +101,9 @@ async def refresh_settings(ls: SsotLanguageServer) -> bool:
         return False
     answer = list(answer or [])
     before = [session.global_settings, *(session.settings_for(folder) for folder in folders)]
-    base: Settings = session.initialization_settings.merged(answer[0] if answer else None)
+    # A relative `configuration` in the global settings is taken from the first folder.
+    first = folders[0] if folders else None
+    base: Settings = session.initialization_settings.merged(answer[0] if answer else None, first)
     session.global_settings = base
     session.folder_settings = {
         folder: base.merged(value, folder)
@@ -117,6 +113,7 @@ async def refresh_settings(ls: SsotLanguageServer) -> bool:
     return before != [base, *(session.settings_for(folder) for folder in folders)]
 
 
-def settings_changed(ls: SsotLanguageServer) -> None:
+async def settings_changed(ls: SsotLanguageServer) -> None:
     """Settings can change which config applies to what: start over from the files."""
     config_watch.reload(ls)
+    await config_watch.register_watchers(ls)

@@ -79,6 +79,7 @@ class SsotLanguageServer(LanguageServer):
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
         # Config file watching (see config_watch): by the client, or by polling mtimes.
         self.watching_config_files = False
+        self.watched_overrides: frozenset[Path] = frozenset()
         self.config_polled_at = 0.0
         self.config_poll_state: dict[Path, tuple[int, int] | None] = {}
 
@@ -88,6 +89,17 @@ class SsotLanguageServer(LanguageServer):
         return await loop.run_in_executor(
             self.analysis_pool, functools.partial(function, *args, **kwargs)
         )
+
+    async def register_capability(self, registration: types.Registration) -> bool:
+        """client/registerCapability; a client that refuses is logged, not fatal."""
+        try:
+            await self.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            )
+        except Exception as error:
+            logger.warning("the client did not register %s: %s", registration.method, error)
+            return False
+        return True
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # pygls would pop up a message for every failed notification; a log line is enough,

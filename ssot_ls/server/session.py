@@ -83,7 +83,10 @@ class Session:
         self.shutdown_requested = False
         self._resolvers: dict[Path | None, ConfigResolver] = {}
         self._errors_by_folder: dict[tuple[Path | None, Path], ConfigError] = {}
+        # The last config that loaded, by config file and by (override, folder): a broken
+        # config file leaves the documents it governs with what applied to them before.
         self._last_good: dict[Path | None, Config] = {}
+        self._last_good_for_folder: dict[tuple[Path | None, Path], Config] = {}
         self._findings: dict[str, _CachedFindings] = {}
 
     # ---- client ------------------------------------------------------------------------
@@ -98,7 +101,8 @@ class Session:
         elif not folders and params.root_path:
             folders = [convert.uri_from_path(Path(params.root_path))]
         self.set_folders(folders)
-        self.initialization_settings = Settings().merged(params.initialization_options)
+        first = self.folders[0] if self.folders else None
+        self.initialization_settings = Settings().merged(params.initialization_options, first)
         self.global_settings = self.initialization_settings
 
     def set_folders(self, uris: Iterable[str]) -> None:
@@ -232,8 +236,9 @@ class Session:
                 self._record_error(raised)
             else:
                 self._last_good[config.source] = config
+                self._last_good_for_folder[folder_key] = config
                 return config
-        return self._last_good.get(error.path)
+        return self._last_good_for_folder.get(folder_key) or self._last_good.get(error.path)
 
     def _record_error(self, error: ConfigError) -> None:
         known = self.config_errors.get(error.path)

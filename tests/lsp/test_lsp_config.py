@@ -134,6 +134,15 @@ async def test_settings_from_workspace_configuration(configured):
     # A config file named in the settings overrides discovery (relative to the folder).
     await settings({"configuration": "configs/team.toml"})
     await codes_become(configured, python, {"TEAM002"})
+    if configured.preset == "visual-studio-code":
+        # The named config file is watched too (the registration is replaced).
+        def watched() -> list[str]:
+            return [w["globPattern"] for r in configured.registrations
+                    if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+                    for w in r.register_options["watchers"]]
+
+        await wait_until(lambda: str(root / "configs" / "team.toml") in watched(), what="a watcher")
+        assert len(watched()) == 2
     await settings({})
     await codes_become(configured, python, {"TEAM001"})
     await codes_become(configured, markdown, {"SSOT001", "SSOT002"})
