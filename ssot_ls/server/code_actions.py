@@ -47,7 +47,6 @@ def register(server: SsotLanguageServer) -> None:
         findings = await findings_for(ls, snapshot) if needs_findings else []
         if _wanted(QUICKFIX, only):
             actions += [action for d in ours for action in _diagnostic_actions(snapshot, d, findings)]
-        if _wanted(QUICKFIX, only):
             actions += _fix_code_actions(snapshot, ours, findings)
         applicable = [f for f in findings if _applies(f, snapshot)]
         if _wanted(FIX_ALL_KIND, only) and (applicable or only is not None):
