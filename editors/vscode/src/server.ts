@@ -205,7 +205,7 @@ export class ServerController implements vscode.Disposable {
             if (this.workspaceFixesRunning === 0) {
               return next(params, CancellationToken.None);
             }
-            return saveAfterApplyEdit(params, next);
+            return saveAfterApplyEdit(params, next, this.output);
           },
         },
         // Progress the server starts itself (e.g. a workspace scan) also lights the status bar;
@@ -248,6 +248,7 @@ export class ServerController implements vscode.Disposable {
 async function saveAfterApplyEdit(
   params: ApplyWorkspaceEditParams,
   next: ApplyWorkspaceEditRequest.HandlerSignature,
+  log: vscode.LogOutputChannel,
 ): Promise<ApplyWorkspaceEditResult | ResponseError<void>> {
   const normalize = (uri: string) => vscode.Uri.parse(uri).toString();
   const dirtyBefore = new Set(
@@ -258,16 +259,15 @@ async function saveAfterApplyEdit(
     return result;
   }
   const toSave = documentsToSave(editedDocumentUris(params.edit), dirtyBefore, normalize);
-  // openTextDocument returns the model the edit just changed, even if the extension host has
-  // not heard of it yet.
+  // The extension host may not have heard of the edit's documents (or their dirty state) yet:
+  // openTextDocument gets the model the edit just changed, and save() is decided by the
+  // workbench, which knows; so no isDirty check here.
   const saved = await Promise.all(
-    toSave.map(async (uri) => {
-      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
-      return document.isDirty ? document.save() : true;
-    }),
+    toSave.map(async (uri) => (await vscode.workspace.openTextDocument(vscode.Uri.parse(uri))).save()),
   );
-  if (saved.includes(false)) {
-    void vscode.window.showWarningMessage('ssot-ls: some fixed files could not be saved; they are left unsaved.');
+  const unsaved = toSave.filter((_uri, index) => !saved[index]);
+  if (unsaved.length > 0) {
+    log.warn(`Fix all in workspace: left unsaved: ${unsaved.join(', ')}`);
   }
   return result;
 }
