@@ -30,6 +30,7 @@ from ssot_ls.types import Finding
 from ssot_ls.workspace import (
     CACHE_DIR_NAME,
     SUPPORTED_SUFFIXES,
+    CacheEntry,
     Document,
     ResultCache,
     SourceError,
@@ -178,7 +179,7 @@ class FileOutcome:
     changed: bool = False
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
-    cache_entry: tuple[str, str, list[list]] | None = None  # (path, key, findings) to store
+    cache_entry: tuple[str, CacheEntry] | None = None  # (absolute path, entry) to store
 
 
 def check_file(path: Path, config: Config, options: CheckOptions) -> FileOutcome:
@@ -205,15 +206,18 @@ def _check_file(path: Path, config: Config, options: CheckOptions, cache: Result
         return outcome
     try:
         key = _cache_key(document, absolute, config) if options.use_cache else None
-        findings = cache.lookup(str(absolute), key) if cache is not None and key else None
+        findings = None
+        if cache is not None and key is not None:
+            findings = cache.lookup(str(absolute), key, with_fixes=options.with_fixes)
         if findings is None:
             if not analyse:
                 return None
-            findings = engine.check_source(document.text, absolute, config)
+            findings = _analyse(document.text, absolute, config, options)
             if key is not None:
-                outcome.cache_entry = (str(absolute), key, findings_to_json(findings))
+                entry = CacheEntry(key, findings_to_json(findings), options.with_fixes)
+                outcome.cache_entry = (str(absolute), entry)
         text, findings = _apply_fixes(document, absolute, config, findings, options, outcome)
-        outcome.diagnostics = _locate_all(text, absolute, config, findings, options)
+        outcome.diagnostics = _locate_all(text, absolute, config, findings)
     except Exception as err:
         detail = traceback.format_exc() if _debug() else f"{type(err).__name__}: {err}"
         outcome.error = f"{path}: internal error: {detail}"
@@ -260,16 +264,25 @@ def _apply_fixes(document: Document, absolute: Path, config: Config, findings: l
             return document.text, findings
         outcome.cache_entry = None  # the file's bytes changed: cache them next run
     outcome.changed = True
-    outcome.fixed = Counter(f.code for f in findings) - Counter(f.code for f in result.remaining)
-    return result.text, list(result.remaining)
+    remaining = list(result.remaining)
+    if options.with_fixes and remaining:
+        remaining = engine.fixes_for_findings(result.text, absolute, config, remaining)
+    outcome.fixed = Counter(f.code for f in findings) - Counter(f.code for f in remaining)
+    return result.text, remaining
 
 
-def _locate_all(text: str, absolute: Path, config: Config, findings: list[Finding],
-                options: CheckOptions) -> list[Diagnostic]:
+def _analyse(text: str, absolute: Path, config: Config, options: CheckOptions) -> list[Finding]:
+    """The findings of ``text``, with their fixes when the output shows them."""
+    findings = engine.check_source(text, absolute, config)
+    if options.with_fixes and findings:
+        findings = engine.fixes_for_findings(text, absolute, config, findings)
+    return findings
+
+
+def _locate_all(text: str, absolute: Path, config: Config,
+                findings: list[Finding]) -> list[Diagnostic]:
     if not findings:
         return []
-    if options.with_fixes:
-        findings = engine.fixes_for_findings(text, absolute, config, findings)
     index = LineIndex(text)
     diagnostics = []
     for finding in findings:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pathspec
 
 from ssot_ls.config import Config, ConfigResolver
-from ssot_ls.types import Applicability, Finding, FindingKind, Severity
+from ssot_ls.types import Applicability, Edit, Finding, FindingKind, Fix, Severity
 
 # Folders nobody wants linted; pruned wherever they appear below a root.
 ALWAYS_EXCLUDED = frozenset({
@@ -355,7 +355,7 @@ _CACHE_FILE = "results.json"
 # One row per finding; plain JSON, never pickle: the cache sits inside the checked project,
 # and reading it must not be a way to run code.
 _FINDING_FIELDS = ("code", "message", "severity", "start", "end", "kind", "applicability",
-                   "no_fix_reason", "fix_title", "group")
+                   "no_fix_reason", "fix_title", "group", "fix")
 
 
 def engine_stamp() -> str:
@@ -383,10 +383,13 @@ def cache_key(raw: bytes, config_fingerprint: str, package: str | None) -> str:
 def findings_to_json(findings: Iterable[Finding]) -> list[list]:
     rows = []
     for finding in findings:
+        fix = finding.fix
         rows.append([
             finding.code, finding.message, finding.severity.value, finding.start, finding.end,
             finding.kind.value, finding.applicability.value if finding.applicability else None,
             finding.no_fix_reason, finding.fix_title, finding.group,
+            None if fix is None else [fix.applicability.value, fix.message,
+                                      [[edit.start, edit.end, edit.content] for edit in fix.edits]],
         ])
     return rows
 
@@ -399,19 +402,33 @@ def findings_from_json(rows: list[list]) -> list[Finding]:
         values["kind"] = FindingKind(values["kind"])
         if values["applicability"] is not None:
             values["applicability"] = Applicability(values["applicability"])
+        if values["fix"] is not None:
+            applicability, message, edits = values["fix"]
+            values["fix"] = Fix(Applicability(applicability), message,
+                                tuple(Edit(start, end, content) for start, end, content in edits))
         findings.append(Finding(**values))
     return findings
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    key: str  # cache_key of the file's content and settings
+    rows: list[list]  # findings_to_json
+    with_fixes: bool  # the rows carry each finding's fix (computed for JSON/SARIF output)
+
+    def as_json(self) -> list:
+        return [self.key, self.rows, self.with_fixes]
 
 
 class ResultCache:
     """Findings per file, keyed by ``cache_key``, in ``.ssot-ls-cache/`` at the project root.
 
-    ``entries`` maps an absolute path to (key, findings as JSON rows); it is a plain dict so
-    worker processes can get a copy. A missing, foreign or corrupt cache is an empty one.
+    ``entries`` maps an absolute path to its CacheEntry. A missing, foreign or corrupt cache
+    is an empty one.
     """
 
     def __init__(self, directory: Path, stamp: str,
-                 entries: dict[str, tuple[str, list[list]]] | None = None) -> None:
+                 entries: dict[str, CacheEntry] | None = None) -> None:
         self.directory = directory
         self.stamp = stamp
         self.entries = entries or {}
@@ -421,22 +438,24 @@ class ResultCache:
         try:
             data = json.loads((directory / _CACHE_FILE).read_text(encoding="utf-8"))
             if data.get("stamp") == stamp and isinstance(data.get("files"), dict):
-                entries = {path: (key, rows) for path, (key, rows) in data["files"].items()}
+                entries = {path: CacheEntry(key, rows, bool(with_fixes))
+                           for path, (key, rows, with_fixes) in data["files"].items()}
                 return cls(directory, stamp, entries)
         except (OSError, ValueError, TypeError, AttributeError):
             pass
         return cls(directory, stamp)
 
-    def lookup(self, path: str, key: str) -> list[Finding] | None:
+    def lookup(self, path: str, key: str, *, with_fixes: bool = False) -> list[Finding] | None:
+        """The findings stored for this content (with their fixes, when asked), or None."""
         entry = self.entries.get(path)
-        if entry is None or entry[0] != key:
+        if entry is None or entry.key != key or (with_fixes and not entry.with_fixes):
             return None
         try:
-            return findings_from_json(entry[1])
+            return findings_from_json(entry.rows)
         except (ValueError, TypeError, KeyError):
             return None
 
-    def save(self, updates: Iterable[tuple[str, str, list[list]]], checked: Iterable[str],
+    def save(self, updates: Iterable[tuple[str, CacheEntry]], checked: Iterable[str],
              roots: Iterable[Path]) -> None:
         """Merge this run's results and write the cache atomically; silently gives up when
         the folder is not writable (a cache is never worth an error).
@@ -447,11 +466,11 @@ class ResultCache:
         seen = set(checked)
         entries = {path: entry for path, entry in self.entries.items()
                    if path in seen or not _inside(path, absolute_roots)}
-        for path, key, rows in updates:
-            entries[path] = (key, rows)
+        entries.update(updates)
         if entries == self.entries:
             return
-        payload = json.dumps({"stamp": self.stamp, "files": entries}, separators=(",", ":"))
+        files = {path: entry.as_json() for path, entry in entries.items()}
+        payload = json.dumps({"stamp": self.stamp, "files": files}, separators=(",", ":"))
         try:
             self.directory.mkdir(exist_ok=True)
             ignore = self.directory / ".gitignore"

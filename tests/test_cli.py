@@ -693,7 +693,7 @@ def test_cache_is_used_and_bypassed(project):
     first = ssot_ls("check", "app/removed.py", cwd=project)
     cache_file = project / ".ssot-ls-cache" / "results.json"
     data = json.loads(cache_file.read_text())
-    ((path, (_key, rows)),) = data["files"].items()
+    ((path, (_key, rows, _with_fixes)),) = data["files"].items()
     assert path == str(project / "app" / "removed.py")
     rows[0][1] = "message planted in the cache"
     cache_file.write_text(json.dumps(data))
@@ -713,6 +713,15 @@ def test_cache_follows_config_changes(project):
     (project / "ssot-ls.toml").write_text(CONFIG.replace('old = "legacy.removed"',
                                                          'old = "legacy.other"'))
     assert ssot_ls("check", "app/removed.py", cwd=project).returncode == 0
+
+
+def test_cached_fixes_match_fresh_ones(project):
+    fresh = ssot_ls("check", "--no-cache", "--output-format", "json", cwd=project).stdout
+    ssot_ls("check", cwd=project)  # caches findings without fixes
+    first = ssot_ls("check", "--output-format", "json", cwd=project).stdout  # adds the fixes
+    cached = ssot_ls("check", "--output-format", "json", cwd=project).stdout  # from the cache
+    assert fresh == first == cached
+    assert any(item["fix"] for item in json.loads(cached))
 
 
 def test_no_cache_writes_no_cache(project):

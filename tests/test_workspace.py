@@ -12,8 +12,9 @@ import pytest
 
 from ssot_ls import workspace
 from ssot_ls.config import ConfigResolver
-from ssot_ls.types import Applicability, Finding, FindingKind, Severity
+from ssot_ls.types import Applicability, Edit, Finding, FindingKind, Fix, Severity
 from ssot_ls.workspace import (
+    CacheEntry,
     ResultCache,
     SourceError,
     StaleDocumentError,
@@ -339,9 +340,10 @@ def test_symlink_is_kept_and_its_target_written(tmp_path):
 
 
 def sample_findings() -> list[Finding]:
+    fix = Fix(Applicability.SAFE, "Use `new.x`", (Edit(5, 17, "new.x"), Edit(20, 20, "await ")))
     return [
         Finding("SSOT001", "use the new one", Severity.WARNING, 5, 17, FindingKind.IMPORT,
-                Applicability.SAFE, None, "Use `new.x`", "0|a"),
+                Applicability.SAFE, None, "Use `new.x`", "0|a", fix),
         Finding("SSOT002", "report only", Severity.ERROR, 30, 40, FindingKind.REFERENCE,
                 None, "no replacement configured", None, None),
     ]
@@ -349,7 +351,9 @@ def sample_findings() -> list[Finding]:
 
 def test_findings_survive_json():
     findings = sample_findings()
-    assert findings_from_json(json.loads(json.dumps(findings_to_json(findings)))) == findings
+    restored = findings_from_json(json.loads(json.dumps(findings_to_json(findings))))
+    assert restored == findings
+    assert [f.fix for f in restored] == [f.fix for f in findings]  # not part of ==
 
 
 def test_cache_key_depends_on_content_rules_and_package():
@@ -363,19 +367,24 @@ def test_cache_key_depends_on_content_rules_and_package():
 def test_cache_round_trip_and_stamp(tmp_path):
     directory = tmp_path / ".ssot-ls-cache"
     cache = ResultCache.load(directory, "stamp-1")
-    path = str(tmp_path / "a.py")
-    cache.save([(path, "key-1", findings_to_json(sample_findings()))], [path], [tmp_path])
+    path, other = str(tmp_path / "a.py"), str(tmp_path / "b.py")
+    cache.save([(path, CacheEntry("key-1", findings_to_json(sample_findings()), True)),
+                (other, CacheEntry("key-2", [], False))], [path, other], [tmp_path])
     assert (directory / ".gitignore").read_text().splitlines()[-1] == "*"
     reloaded = ResultCache.load(directory, "stamp-1")
     assert reloaded.lookup(path, "key-1") == sample_findings()
+    assert reloaded.lookup(path, "key-1", with_fixes=True)[0].fix == sample_findings()[0].fix
     assert reloaded.lookup(path, "other-key") is None
+    assert reloaded.lookup(other, "key-2") == []
+    assert reloaded.lookup(other, "key-2", with_fixes=True) is None  # fixes never computed
     assert ResultCache.load(directory, "stamp-2").entries == {}
 
 
 def test_corrupt_cache_is_an_empty_cache(tmp_path):
     directory = tmp_path / ".ssot-ls-cache"
     directory.mkdir()
-    for garbage in ("{not json", "[]", '{"stamp": "s", "files": {"a": [1]}}'):
+    for garbage in ("{not json", "[]", '{"stamp": "s", "files": {"a": [1]}}',
+                    '{"stamp": "s", "files": {"a": ["k", [], true, "extra"]}}'):
         (directory / "results.json").write_text(garbage)
         assert ResultCache.load(directory, "s").entries == {}
 
@@ -384,8 +393,8 @@ def test_cache_drops_files_no_longer_seen_under_the_roots(tmp_path):
     directory = tmp_path / ".ssot-ls-cache"
     cache = ResultCache.load(directory, "s")
     inside, gone, elsewhere = (str(tmp_path / "src" / n) for n in ("a.py", "b.py", "c.py"))
-    cache.save([(p, "k", []) for p in (inside, gone, elsewhere)], [inside, gone, elsewhere],
-               [tmp_path / "src"])
+    cache.save([(p, CacheEntry("k", [], False)) for p in (inside, gone, elsewhere)],
+               [inside, gone, elsewhere], [tmp_path / "src"])
     cache = ResultCache.load(directory, "s")
     cache.save([], [inside], [tmp_path / "src" / "a.py"])  # a run over a.py alone
     assert set(ResultCache.load(directory, "s").entries) == {inside, gone, elsewhere}
@@ -396,4 +405,4 @@ def test_cache_drops_files_no_longer_seen_under_the_roots(tmp_path):
 def test_unwritable_cache_folder_is_not_an_error(tmp_path):
     (tmp_path / "file").write_text("")
     cache = ResultCache.load(tmp_path / "file" / "cache", "s")  # parent is a file
-    cache.save([("a", "k", [])], ["a"], [tmp_path])
+    cache.save([("a", CacheEntry("k", [], False))], ["a"], [tmp_path])
