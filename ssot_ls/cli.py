@@ -49,9 +49,9 @@ OUTPUT_FORMATS = ("text", "concise", "json", "github", "sarif")
 DEBUG_VARIABLE = "SSOT_LS_DEBUG"
 
 # Files to analyse (cache misses) before worker processes pay off. Measured on 2 cores:
-# starting the pool costs ~20 ms; a file costs ~0.15 ms when the byte prefilter drops it and
+# starting the pool costs ~20 ms; a file costs ~0.06 ms when the byte prefilter drops it and
 # ~3 ms on average in the benchmark tree (a third of its files mention "factory" and get
-# parsed). At 50 files the worst case (nothing parsed) loses ~15 ms, a parsed tree gains.
+# parsed). At 50 files the worst case (nothing parsed) loses ~20 ms; a parsed tree gains.
 PARALLEL_MIN_FILES = 50
 PROGRESS_DELAY_SECONDS = 1.0
 
