@@ -138,11 +138,16 @@ export class ServerController implements vscode.Disposable {
     if (client === undefined || !this.isRunning) {
       throw new Error('the ssot-ls server is not running (see "SSOT: Show logs")');
     }
+    return this.asWorkspaceFix(() =>
+      client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_FIX_WORKSPACE_COMMAND, arguments: [] }),
+    );
+  }
+
+  /** Runs `work` as a workspace fix: the status bar shows it and its edits get saved. */
+  private async asWorkspaceFix<T>(work: () => Promise<T>): Promise<T> {
     this.workspaceFixesRunning++;
     try {
-      return await this.busy.track('ssot-ls: fixing the workspace', () =>
-        client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_FIX_WORKSPACE_COMMAND, arguments: [] }),
-      );
+      return await this.busy.track('ssot-ls: fixing the workspace', work);
     } finally {
       this.workspaceFixesRunning--;
     }
@@ -198,6 +203,12 @@ export class ServerController implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: settingsFor(),
       middleware: {
+        // The server also offers the workspace fix as a source action, which runs its command
+        // through the client directly: treat it like our palette command.
+        executeCommand: (command, args, next) =>
+          command === SERVER_FIX_WORKSPACE_COMMAND
+            ? this.asWorkspaceFix(async () => await next(command, args))
+            : next(command, args),
         workspace: {
           configuration: (params, token, next) =>
             answerConfiguration(params, async () => await next(params, token)),
