@@ -23,7 +23,11 @@ STAMP="$D/.installed"
 CODE_SERVER="$D/cs/node_modules/.bin/code-server"
 export XDG_CONFIG_HOME="$D/xdg-config" XDG_DATA_HOME="$D/xdg-data"
 
-have_system_tools() { command -v chromium >/dev/null && command -v rg >/dev/null; }
+# chromium and rg are used at run time; make and g++ rebuild code-server's native modules.
+have_system_tools() {
+  command -v chromium >/dev/null && command -v rg >/dev/null && command -v make >/dev/null \
+    && command -v g++ >/dev/null
+}
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$STAMP_CONTENT" ] && have_system_tools \
    && [ -x "$CODE_SERVER" ] && [ -d "$D/tools/node_modules/playwright-core" ]; then
@@ -33,7 +37,7 @@ fi
 rm -f "$STAMP"
 
 if ! have_system_tools; then
-  # build-essential and libkrb5-dev: code-server's native modules are rebuilt below.
+  # build-essential and libkrb5-dev: code-server's native modules (node-pty, kerberos) are rebuilt below.
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
