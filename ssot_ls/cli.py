@@ -37,10 +37,11 @@ from ssot_ls.workspace import (
     StaleDocumentError,
     WriteError,
     cache_key,
+    decode_document,
     discover,
     engine_stamp,
     findings_to_json,
-    read_document,
+    read_source_bytes,
     write_document,
 )
 
@@ -202,24 +203,25 @@ def _check_file(path: Path, config: Config, options: CheckOptions, cache: Result
     absolute = Path(os.path.abspath(path))
     outcome = FileOutcome(absolute)
     try:
-        document = read_document(path)
-    except SourceError as err:
-        outcome.warnings.append(str(err))
-        return outcome
-    try:
-        key = _cache_key(document, absolute, config) if options.use_cache else None
+        raw = read_source_bytes(path)
+        key = _cache_key(raw, absolute, config) if options.use_cache else None
         findings = None
         if cache is not None and key is not None:
             findings = cache.lookup(str(absolute), key, with_fixes=options.with_fixes)
+        if findings is None and not analyse:
+            return None
+        if findings == []:
+            return outcome  # known clean: nothing to decode, fix or show
+        document = decode_document(Path(path), raw)
         if findings is None:
-            if not analyse:
-                return None
             findings = _analyse(document.text, absolute, config, options)
             if key is not None:
                 entry = CacheEntry(key, findings_to_json(findings), options.with_fixes)
                 outcome.cache_entry = (str(absolute), entry)
         text, findings = _apply_fixes(document, absolute, config, findings, options, outcome)
         outcome.diagnostics = _locate_all(text, absolute, config, findings)
+    except SourceError as err:
+        outcome.warnings.append(str(err))
     except Exception as err:
         detail = traceback.format_exc() if _debug() else f"{type(err).__name__}: {err}"
         outcome.error = f"{path}: internal error: {detail}"
@@ -236,10 +238,10 @@ def _package_of_folder(folder: str) -> str | None:
     return engine.package_of(Path(folder, "module.py"))  # any module of that folder
 
 
-def _cache_key(document: Document, absolute: Path, config: Config) -> str:
+def _cache_key(raw: bytes, absolute: Path, config: Config) -> str:
     # Relative imports resolve against the package, so a Python file's findings depend on it.
     package = _package_of_folder(os.path.dirname(absolute)) if engine.is_python(absolute) else None
-    return cache_key(document.raw, _config_fingerprint(config), package)
+    return cache_key(raw, _config_fingerprint(config), package)
 
 
 def _apply_fixes(document: Document, absolute: Path, config: Config, findings: list[Finding],

@@ -229,15 +229,25 @@ def read_document(path: Path) -> Document:
     Raises SourceError for files too large, binary (NUL bytes) or undecodable.
     """
     path = path if isinstance(path, Path) else Path(path)
+    return decode_document(path, read_source_bytes(path))
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """The file's bytes; SourceError when it cannot be read or is over MAX_FILE_BYTES."""
     try:
         with open(path, "rb") as handle:
             if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
-                raise SourceError(path, _TOO_LARGE)
+                raise SourceError(Path(path), _TOO_LARGE)
             raw = handle.read()
     except OSError as err:
-        raise SourceError(path, f"cannot read: {err.strerror or err}") from err
+        raise SourceError(Path(path), f"cannot read: {err.strerror or err}") from err
     if len(raw) > MAX_FILE_BYTES:  # grew after fstat
-        raise SourceError(path, _TOO_LARGE)
+        raise SourceError(Path(path), _TOO_LARGE)
+    return raw
+
+
+def decode_document(path: Path, raw: bytes) -> Document:
+    """``raw`` (the bytes of ``path``) as a Document; SourceError for binary/undecodable."""
     if b"\x00" in raw:
         raise SourceError(path, "binary file (contains NUL bytes), skipped")
     bom = raw.startswith(codecs.BOM_UTF8)
