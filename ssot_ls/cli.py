@@ -356,8 +356,14 @@ def check_files(files: Sequence[Path], config_for: FolderConfigs, options: Check
         done += 1
         yield outcome
         on_progress(done)
-    workers = min(os.cpu_count() or 1, 8)
-    if len(pending) < PARALLEL_MIN_FILES or workers < 2:
+    workers = _usable_cores()
+    pool = None
+    if len(pending) >= PARALLEL_MIN_FILES and workers >= 2:
+        try:
+            pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(options,))
+        except (OSError, NotImplementedError):
+            pool = None  # no process support here (e.g. no /dev/shm): one process it is
+    if pool is None:
         for path in pending:
             yield check_file(path, config_for(path), options)
             done += 1
@@ -366,12 +372,20 @@ def check_files(files: Sequence[Path], config_for: FolderConfigs, options: Check
     # Many small chunks: workers stay busy even when a few files are slow to parse.
     size = max(16, min(256, len(pending) // (workers * 8)))
     chunks = [pending[i:i + size] for i in range(0, len(pending), size)]
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(options,)) as pool:
+    with pool:
         for future in as_completed([pool.submit(_check_chunk, chunk) for chunk in chunks]):
             outcomes = future.result()
             done += len(outcomes)
             yield from outcomes
             on_progress(done)
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return min(len(os.sched_getaffinity(0)), 8)
+    except AttributeError:  # not on Linux
+        return min(os.cpu_count() or 1, 8)
 
 
 class Progress:
