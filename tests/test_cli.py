@@ -735,11 +735,20 @@ def test_worker_processes_give_the_same_report(tmp_path, monkeypatch, capsys):
     files["docs/guide.md"] = FILES["docs/guide.md"]
     make_project(tmp_path, files)
     monkeypatch.chdir(tmp_path)
+    pools = []
+
+    class CountedPool(cli.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "ProcessPoolExecutor", CountedPool)
     outputs = []
     for threshold in (10**6, 1):
         monkeypatch.setattr(cli, "PARALLEL_MIN_FILES", threshold)
         assert cli.main(["check", "--no-cache", "--output-format", "json"]) == 1
         outputs.append(json.loads(capsys.readouterr().out))
+    assert len(pools) == 1  # the second run used worker processes
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 2 * 14 + 1
 
