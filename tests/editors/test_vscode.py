@@ -72,6 +72,7 @@ QUICK_FIX_FILE = "app/handlers.py"
 FIX_ON_SAVE_FILE = "app/on_save.py"
 UNOPENED_FILE = "app/background.py"
 UNOPENED_MARKDOWN = "docs/connecting.md"
+AFTER_RESTART_FILE = "app/after_restart.py"  # written once the server has restarted
 
 WAIT_MS = 30_000
 DRIVER_TIMEOUT_S = 300
@@ -302,7 +303,10 @@ def session(tmp_path_factory: pytest.TempPathFactory, e2e_tools: Path, vsix: Pat
     workspace = tmp / "workspace"
     make_workspace(workspace)
     spec = {
-        "steps": ["open", "diagnostic", "quickfix", "save", "fixOnSave", "fixWorkspace"],
+        "steps": [
+            "open", "diagnostic", "quickfix", "save", "fixOnSave", "fixWorkspace", "restart",
+            "showLogs",
+        ],
         "openFile": QUICK_FIX_FILE,
         "diagnosticCode": "SSOT0",
         "quickFix": {"file": QUICK_FIX_FILE, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
@@ -312,6 +316,8 @@ def session(tmp_path_factory: pytest.TempPathFactory, e2e_tools: Path, vsix: Pat
             {"file": UNOPENED_FILE, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
             {"file": UNOPENED_MARKDOWN, "expect": CANONICAL_IMPORT, "absent": DEPRECATED_MODULE},
         ],
+        "restart": {"file": AFTER_RESTART_FILE, "text": SEED_SOURCE},
+        "showLogs": {"expect": "Restarting the server."},
     }
     result = run_driver(tmp, e2e_tools, vsix, workspace, spec, dict(os.environ))
     if all(outcome == "ok" for outcome in result.results["steps"].values()):
@@ -398,6 +404,14 @@ def test_fix_all_in_workspace_fixes_unopened_files_on_disk(session: Session) -> 
     assert DEPRECATED_MODULE not in python
     markdown = session.disk(UNOPENED_MARKDOWN)
     assert f"```python\n{CANONICAL_IMPORT}\n```" in markdown
+
+
+def test_restart_and_show_logs_commands(session: Session) -> None:
+    session.step("restart")
+    session.step("showLogs")
+    logs = session.results["logsShown"].replace("\n", " ")
+    restarting = logs.index("Restarting the server.")
+    assert "Server started" in logs[restarting:], "a new server started after the restart"
 
 
 def test_screenshots_for_the_readme(session: Session) -> None:

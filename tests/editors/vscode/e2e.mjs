@@ -180,6 +180,28 @@ const STEPS = {
     },
   },
 
+  restart: {
+    needs: ['open'],
+    run: async () => {
+      await runCommandFromPalette('SSOT: Restart server');
+      // The restarted server answers again: the Problems panel fills for a file we break anew.
+      fs.writeFileSync(path.join(spec.workspace, spec.restart.file), spec.restart.text);
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel .monaco-list-row', { hasText: path.basename(spec.restart.file) }).first()
+        .waitFor({ timeout: WAIT_MS });
+    },
+  },
+
+  showLogs: {
+    needs: ['open'],
+    run: async () => {
+      await runCommandFromPalette('SSOT: Show logs');
+      const output = page.locator('.output-view .view-lines', { hasText: spec.showLogs.expect });
+      await output.first().waitFor({ timeout: WAIT_MS });
+      results.logsShown = (await output.first().innerText()).replace(/\u00a0/g, ' ');
+    },
+  },
+
   serverMissing: {
     needs: ['open'],
     run: async () => {
