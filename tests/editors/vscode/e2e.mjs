@@ -1,8 +1,8 @@
 // Drives a real VS Code (code-server's workbench) in headless Debian Chromium with playwright-core,
 // the way a user would: open a file, see the ssot-ls diagnostic, apply the quick fix with
-// Ctrl+. Enter, save, save a second file with fix-on-save, and run "SSOT: Fix all in workspace"
-// from the command palette; or, without a server, see the one error message. Adapted from the
-// shared vscode-e2e recipe.
+// Ctrl+. Enter, save, save a second file with fix-on-save, run "SSOT: Fix all in workspace",
+// "SSOT: Restart server" and "SSOT: Show logs" from the command palette; or, without a server,
+// see the one error message. Adapted from the shared vscode-e2e recipe.
 //
 // env: TOOLS     folder whose node_modules has playwright-core
 //      URL       code-server URL with ?folder=<workspace>
