@@ -12,6 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from ssot_ls.chunks import MIN_LINES, ChunkedSource
 from ssot_ls.positions import AstPositions
 from ssot_ls.rules import Rule, RuleSet
 from ssot_ls.tolerant import tolerant_import_statements
@@ -414,22 +415,50 @@ class _Analyzer:
 
     # -- traversal ---------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
-        needles = {n.decode() for n in self.rules.needles}
-        self.needle_lines = self.lines_with(needles)
-        self._walk_body(tree.body, top_level=True)
-        # Second pass over expressions, now that every import binding is known. Only lines
+        self.needle_lines = self.lines_with(self._needles())
+        self._walk_body(tree.body, top_level=True, module_body=True)
+        self.word_lines = self.lines_with(self._words())
+        self._visit_module(tree)
+
+    def run_partial(self, chunks: ChunkedSource) -> ast.Module | None:
+        """The same as `run`, parsing only the top-level statements on interesting lines;
+        None when one of them does not parse (the caller then parses the whole file)."""
+        self.needle_lines = self.lines_with(self._needles())
+        if not chunks.parse(self.needle_lines):
+            return None
+        self._walk_body(chunks.module().body, top_level=True, module_body=True)
+        self.word_lines = self.lines_with(self._words())
+        if not chunks.parse(self.word_lines):
+            return None
+        tree = chunks.module()
+        self._visit_module(tree)
+        return tree
+
+    def _needles(self) -> set[str]:
+        return {n.decode() for n in self.rules.needles}
+
+    def _words(self) -> set[str]:
+        """Words on the lines that can hold a use, or matter to a fix (bound names, the
+        canonical imports a fix merges into)."""
+        words = self._needles() | set(self.bindings) | {b.local for b in self.all_bindings}
+        for rule in self.rules:
+            words.update(w for w in (rule.target_name, rule.new_name) if w)
+            if rule.new_module:
+                words.add(rule.new_module.rsplit(".", 1)[-1])
+        return words
+
+    def _visit_module(self, tree: ast.Module) -> None:
+        # Expressions, now that every import binding is known: only statements on lines
         # that name a binding, a needle or a replacement name can hold anything we report.
-        words = needles | set(self.bindings) | {b.local for b in self.all_bindings}
-        words |= {r.target_name for r in self.rules if r.target_name}
-        words |= {r.new_name for r in self.rules if r.new_name}
-        self.word_lines = self.lines_with(words)
         for statement in tree.body:
             if self._touches(self.word_lines, statement):
                 self._visit(statement, tree, None)
 
-    def _walk_body(self, body: list[ast.stmt], top_level: bool) -> None:
+    def _walk_body(self, body: list[ast.stmt], top_level: bool, module_body: bool = False) -> None:
+        # An emptied module is fine; an emptied block needs `pass`.
+        alone = len(body) == 1 and not module_body
         for statement in body:
-            self._collect_imports(statement, top_level, alone_in_block=len(body) == 1)
+            self._collect_imports(statement, top_level, alone_in_block=alone)
 
     def _collect_imports(self, node: ast.AST, top_level: bool, alone_in_block: bool = False) -> None:
         if isinstance(node, ast.stmt) and not self._touches(self.needle_lines, node):
@@ -528,17 +557,23 @@ class _Analyzer:
 def analyze_python(text: str, rules: RuleSet, package: str | None = None) -> Analysis:
     """Analyse Python source. Never raises on bad input: unparsable code gets the tolerant scan."""
     analyzer = _Analyzer(text, rules, package)
-    tree: ast.Module | None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        tree = None
-    if tree is not None:
+    tree: ast.Module | None = None
+    if text.count("\n") >= MIN_LINES:
         try:
-            analyzer.run(tree)
+            tree = analyzer.run_partial(ChunkedSource(text, analyzer.positions))
         except RecursionError:
             tree = None
+        if tree is None:
             analyzer = _Analyzer(text, rules, package)
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        if tree is not None:
+            tree = _run_full(analyzer, tree)
+            if tree is None:
+                analyzer = _Analyzer(text, rules, package)
     if tree is None:
         for statement in tolerant_import_statements(text):
             analyzer.import_statement(statement, top_level=statement.col_offset == 0,
@@ -551,6 +586,14 @@ def analyze_python(text: str, rules: RuleSet, package: str | None = None) -> Ana
     )
     analysis.findings = raw_findings(analysis)
     return analysis
+
+
+def _run_full(analyzer: _Analyzer, tree: ast.Module) -> ast.Module | None:
+    try:
+        analyzer.run(tree)
+    except RecursionError:
+        return None
+    return tree
 
 
 def _line(analysis: Analysis, offset: int) -> int:
