@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synth.plan import plan_tree
-from synth.tree import read_manifest, write_tree
+from synth.tree import GENERATOR_VERSION, read_manifest, write_tree
 
 
 def generate(out: Path, py_files: int, md_files: int, seed: int, jobs: int | None = None) -> dict:
@@ -31,8 +31,6 @@ def generate(out: Path, py_files: int, md_files: int, seed: int, jobs: int | Non
 
 def is_current(out: Path, py_files: int, md_files: int, seed: int) -> bool:
     """True if `out` holds a tree generated with these arguments by this generator version."""
-    from synth.tree import GENERATOR_VERSION
-
     manifest = read_manifest(out)
     wanted = {"py": py_files, "md": md_files, "seed": seed, "version": GENERATOR_VERSION}
     return manifest is not None and manifest.get("generator") == wanted
