@@ -5,6 +5,7 @@ Config is data only: we read TOML, never import or run anything from the workspa
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -61,18 +62,26 @@ class Config:
     _include_spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
     _exclude_spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
 
+    _real_root: str = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_include_spec", pathspec.PathSpec.from_lines("gitignore", self.include))
         object.__setattr__(self, "_exclude_spec", pathspec.PathSpec.from_lines("gitignore", self.exclude))
+        object.__setattr__(self, "_real_root", os.path.realpath(self.root))
 
-    def is_included(self, path: Path) -> bool:
-        try:
-            relative = path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            relative = path.name
+    def is_included(self, path: Path | str) -> bool:
+        return self.includes_real_path(os.path.realpath(path))
+
+    def includes_real_path(self, real_path: str) -> bool:
+        """`is_included` for a path that is already real (discovery resolves each file once)."""
+        prefix = self._real_root.rstrip(os.sep) + os.sep
+        if real_path.startswith(prefix):
+            relative = real_path[len(prefix):].replace(os.sep, "/")
+        else:
+            relative = os.path.basename(real_path)
         if self._exclude_spec.match_file(relative):
             return False
-        if not self.markdown and path.suffix.lower() == ".md":
+        if not self.markdown and real_path.lower().endswith(".md"):
             return False
         return self._include_spec.match_file(relative)
 
