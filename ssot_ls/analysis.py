@@ -193,11 +193,25 @@ class _Analyzer:
         self.needle_lines: list[int] | None = None
         self.word_lines: list[int] | None = None
 
-    def lines_with(self, words: set[str]) -> list[int]:
+    def lines_with(self, words: set[str] | re.Pattern[str]) -> list[int]:
         if not words:
             return []
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b")
-        return sorted({self.positions.line_number(m.start()) for m in pattern.finditer(self.text)})
+        pattern = words if isinstance(words, re.Pattern) else re.compile(
+            r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b")
+        lines: list[int] = []
+        line_number = self.positions.line_number
+        text = self.text
+        position = 0
+        # One hit per line is enough: jump to the next line after each match.
+        while True:
+            match = pattern.search(text, position)
+            if match is None:
+                return lines
+            lines.append(line_number(match.start()))
+            end = text.find("\n", match.end())
+            if end == -1:
+                return lines
+            position = end + 1
 
     @staticmethod
     def _touches(lines: list[int] | None, node: ast.AST) -> bool:
@@ -415,7 +429,7 @@ class _Analyzer:
 
     # -- traversal ---------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
-        self.needle_lines = self.lines_with(self._needles())
+        self.needle_lines = self.lines_with(self.rules.needle_pattern)
         self._walk_body(tree.body, top_level=True, module_body=True)
         self.word_lines = self.lines_with(self._words())
         self._visit_module(tree)
@@ -423,7 +437,7 @@ class _Analyzer:
     def run_partial(self, chunks: ChunkedSource) -> ast.Module | None:
         """The same as `run`, parsing only the top-level statements on interesting lines;
         None when one of them does not parse (the caller then parses the whole file)."""
-        self.needle_lines = self.lines_with(self._needles())
+        self.needle_lines = self.lines_with(self.rules.needle_pattern)
         if not chunks.parse(self.needle_lines):
             return None
         self._walk_body(chunks.module().body, top_level=True, module_body=True)

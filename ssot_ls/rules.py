@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -164,6 +165,10 @@ class RuleSet:
         # Every use of a module must spell its last segment: an import names it, a relative
         # import of it names it, a dotted string names it.
         self.needles = tuple(sorted({m.rsplit(".", 1)[-1].encode() for m in modules}))
+        # As whole words: `default_factory` or `session_factory` cannot name a module `factory`.
+        alternatives = "|".join(re.escape(n.decode()) for n in self.needles) or "(?!)"
+        self._needle_bytes = re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])".encode())
+        self.needle_pattern = re.compile(rf"(?<![A-Za-z0-9_])(?:{alternatives})(?![A-Za-z0-9_])")
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -175,9 +180,10 @@ class RuleSet:
         return self._by_code.get(code)
 
     def may_match(self, data: bytes | str) -> bool:
+        """The prefilter: can this text mention a ruled module at all?"""
         if isinstance(data, str):
-            return any(needle.decode() in data for needle in self.needles)
-        return any(needle in data for needle in self.needles)
+            return self.needle_pattern.search(data) is not None
+        return self._needle_bytes.search(data) is not None
 
     def module_rule(self, module: str) -> Rule | None:
         """The whole-module rule covering ``module`` or one of its parent packages."""
