@@ -16,8 +16,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from ssot_ls.analysis import (
     Analysis,
     Binding,
@@ -62,10 +60,6 @@ class _Work:
     edits: list[Edit] = field(default_factory=list)
     rewritten_loads: dict[int, int] = field(default_factory=dict)  # id(binding) -> count
     unsafe: bool = False
-
-
-def _describe_target(module: str, name: str | None) -> str:
-    return f"{module}.{name}" if name else module
 
 
 class Fixer:
@@ -266,8 +260,11 @@ class Fixer:
         wants_await = rule.awaitable and not call.awaited
         if wants_await and not call.async_context:
             raise NoFix(self._sync_reason(call, rule))
+        from ssot_ls import cst_rewrites
+
         call_text = self.analysis.text[call.start:call.end]
-        rewritten = _rewrite_call(call_text, new_local, dict(rule.rename_keywords), set(rule.drop_keywords))
+        rewritten = cst_rewrites.rewrite_call(
+            call_text, new_local, dict(rule.rename_keywords), set(rule.drop_keywords))
         if wants_await:
             rewritten = f"(await {rewritten})" if call.needs_parens else f"await {rewritten}"
             work.unsafe = True
@@ -384,6 +381,8 @@ class Fixer:
         return edits, fixed
 
     def _statement_edits(self, work: _Work) -> list[Edit]:
+        from ssot_ls import cst_rewrites
+
         by_statement: dict[int, ImportStatement] = {}
         for table in (work.removals, work.moves, work.module_renames):
             for (start, _), value in table.items():
@@ -397,7 +396,7 @@ class Fixer:
         for target_start, (statement, moves) in merge_targets.items():
             if target_start in by_statement:
                 continue
-            edits.append(Edit(statement.start, statement.end, _append_names(
+            edits.append(Edit(statement.start, statement.end, cst_rewrites.append_names(
                 self.analysis.text[statement.start:statement.end], moves)))
         return edits
 
@@ -426,6 +425,8 @@ class Fixer:
 
     def _rewrite_statement(self, statement: ImportStatement, work: _Work,
                            merge_targets: dict[int, tuple[ImportStatement, list[_Move]]]) -> list[Edit]:
+        from ssot_ls import cst_rewrites
+
         text = self.analysis.text[statement.start:statement.end]
         node = statement.node
         merged = {id(m) for _, moves in merge_targets.values() for m in moves}
@@ -439,28 +440,28 @@ class Fixer:
         new_statements: list[str] = []
         if isinstance(node, ast.ImportFrom) and -1 in renamed:  # star import of a moved module
             return [Edit(statement.start, statement.end,
-                         _set_from_module(text, renamed[-1]))]
+                         cst_rewrites.set_from_module(text, renamed[-1]))]
         in_place = not any(id(m) in merged for m in moved.values())
         if isinstance(node, ast.ImportFrom) and moved and not kept and not removed and in_place:
             targets = {m.module for m in moved.values()}
             if len(targets) == 1:
                 # Everything moves to one module: rewrite in place, layout and comments kept.
-                new_text = _set_from_module(text, targets.pop(), {
+                new_text = cst_rewrites.set_from_module(text, targets.pop(), {
                     i: (m.name, m.asname) for i, m in moved.items()})
                 pending = [m for m in additions if not _same_import(m, moved.values())]
                 return [Edit(statement.start, statement.end,
                              self._join([new_text] + [_from_import(m) for m in pending], statement))]
         body: str | None
         if isinstance(node, ast.Import):
-            body = _rewrite_plain_import(text, renamed, set(moved) | removed) if (kept or renamed) \
-                else None
+            dropped = set(moved) | removed
+            body = cst_rewrites.rewrite_plain_import(text, renamed, dropped) if (kept or renamed) else None
         else:
-            body = _remove_aliases(text, set(moved) | removed) if kept else None
+            body = cst_rewrites.remove_aliases(text, set(moved) | removed) if kept else None
             if body is not None:
                 # New names from the module this import already names join it.
                 joining = [m for m in additions if m.module == statement.module]
                 if joining:
-                    body = _append_names(body, joining)
+                    body = cst_rewrites.append_names(body, joining)
                     additions = [m for m in additions if m not in joining]
         for move in [m for m in moved.values() if id(m) not in merged] + additions:
             line = _from_import(move)
@@ -520,152 +521,6 @@ def _same_import(move: _Move, moves) -> bool:
 def _from_import(move: _Move) -> str:
     alias = f" as {move.asname}" if move.asname and move.asname != move.name else ""
     return f"from {move.module} import {move.name}{alias}"
-
-
-def _dotted(path: str) -> cst.Attribute | cst.Name:
-    parts = path.split(".")
-    node: cst.Attribute | cst.Name = cst.Name(parts[0])
-    for part in parts[1:]:
-        node = cst.Attribute(value=node, attr=cst.Name(part))
-    return node
-
-
-def _parse_statement(text: str) -> cst.SimpleStatementLine:
-    statement = cst.parse_statement(text)
-    assert isinstance(statement, cst.SimpleStatementLine)
-    return statement
-
-
-def _code(statement: cst.SimpleStatementLine, original: str) -> str:
-    code = cst.Module(body=[statement]).code
-    if not original.endswith("\n"):
-        code = code.rstrip("\r\n")
-    return code
-
-
-def _set_from_module(text: str, module: str,
-                     names: dict[int, tuple[str, str | None]] | None = None) -> str:
-    """`from old import a as x, b` → `from new import a2 as x, b`, layout kept."""
-    line = _parse_statement(text)
-    node = line.body[0]
-    assert isinstance(node, cst.ImportFrom)
-    changes: dict = {"module": _dotted(module), "relative": []}
-    if names and not isinstance(node.names, cst.ImportStar):
-        aliases = list(node.names)
-        for index, (name, asname) in names.items():
-            alias = aliases[index]
-            aliases[index] = alias.with_changes(
-                name=cst.Name(name),
-                asname=cst.AsName(name=cst.Name(asname)) if asname else None,
-            )
-        changes["names"] = aliases
-    return _code(line.with_changes(body=[node.with_changes(**changes)]), text)
-
-
-def _closing_comma(kept: cst.Comma | cst.MaybeSentinel,
-                   closing: cst.Comma | cst.MaybeSentinel) -> cst.Comma | cst.MaybeSentinel:
-    """The comma for a new last item: the kept item's own comment, the old last item's way of
-    reaching the closing bracket."""
-    if isinstance(closing, cst.MaybeSentinel):
-        return cst.MaybeSentinel.DEFAULT
-    if isinstance(kept, cst.MaybeSentinel):
-        return closing
-    kept_ws, closing_ws = kept.whitespace_after, closing.whitespace_after
-    both_multiline = isinstance(kept_ws, cst.ParenthesizedWhitespace) and isinstance(
-        closing_ws, cst.ParenthesizedWhitespace)
-    if both_multiline:
-        return kept.with_changes(whitespace_after=kept_ws.with_changes(
-            indent=closing_ws.indent, last_line=closing_ws.last_line))
-    return closing
-
-
-def _remove_aliases(text: str, indexes: set[int]) -> str:
-    line = _parse_statement(text)
-    node = line.body[0]
-    assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
-    aliases = [a for i, a in enumerate(node.names) if i not in indexes]
-    closing = node.names[-1].comma
-    if node.lpar is None or isinstance(closing, cst.MaybeSentinel):
-        aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    elif aliases[-1] is not node.names[-1]:
-        aliases[-1] = aliases[-1].with_changes(comma=_closing_comma(aliases[-1].comma, closing))
-    return _code(line.with_changes(body=[node.with_changes(names=aliases)]), text)
-
-
-def _rewrite_plain_import(text: str, renamed: dict[int, str], dropped: set[int]) -> str:
-    line = _parse_statement(text)
-    node = line.body[0]
-    assert isinstance(node, cst.Import)
-    aliases = []
-    for index, alias in enumerate(node.names):
-        if index in dropped:
-            continue
-        if index in renamed:
-            alias = alias.with_changes(name=_dotted(renamed[index]))
-        aliases.append(alias)
-    aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    return _code(line.with_changes(body=[node.with_changes(names=aliases)]), text)
-
-
-def _append_names(text: str, moves: list[_Move]) -> str:
-    """Add names to a from-import, each new one laid out like the ones already there."""
-    line = _parse_statement(text)
-    node = line.body[0]
-    assert isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar)
-    aliases = list(node.names)
-    have = {(cst.Module([]).code_for_node(a.name), a.asname.name.value if a.asname else None)
-            for a in aliases}
-    closing = aliases[-1].comma
-    if len(aliases) > 1 and not isinstance(aliases[-2].comma, cst.MaybeSentinel):
-        separator = aliases[-2].comma
-    elif node.lpar is not None and isinstance(node.lpar.whitespace_after, cst.ParenthesizedWhitespace):
-        separator = cst.Comma(whitespace_after=node.lpar.whitespace_after)
-    else:
-        separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    added = False
-    for move in moves:
-        asname = move.asname if move.asname and move.asname != move.name else None
-        if (move.name, asname) in have:
-            continue
-        have.add((move.name, asname))
-        aliases[-1] = aliases[-1].with_changes(comma=_separator_keeping_comment(aliases[-1].comma, separator))
-        aliases.append(cst.ImportAlias(
-            name=cst.Name(move.name), asname=cst.AsName(name=cst.Name(asname)) if asname else None))
-        added = True
-    if not added:
-        return text
-    if node.lpar is None or isinstance(closing, cst.MaybeSentinel):
-        aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-    else:
-        aliases[-1] = aliases[-1].with_changes(comma=closing)
-    return _code(line.with_changes(body=[node.with_changes(names=aliases)]), text)
-
-
-def _separator_keeping_comment(own: cst.Comma | cst.MaybeSentinel, separator: cst.Comma) -> cst.Comma:
-    """A comma leading to the next item, keeping a comment that sat after this item."""
-    if isinstance(own, cst.Comma) and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace) \
-            and isinstance(separator.whitespace_after, cst.ParenthesizedWhitespace):
-        return own.with_changes(whitespace_after=own.whitespace_after.with_changes(
-            indent=separator.whitespace_after.indent, last_line=separator.whitespace_after.last_line))
-    return separator
-
-
-def _rewrite_call(text: str, callee: str, renames: dict[str, str], drops: set[str]) -> str:
-    """Rename the callee and keyword arguments, drop some, keep everything else as written."""
-    call = cst.parse_expression(text)
-    assert isinstance(call, cst.Call)
-    args = []
-    for arg in call.args:
-        keyword = arg.keyword.value if arg.keyword is not None else None
-        if keyword in drops:
-            continue
-        if keyword in renames:
-            arg = arg.with_changes(keyword=cst.Name(renames[keyword]))
-        args.append(arg)
-    if args and args[-1] is not call.args[-1]:
-        args[-1] = args[-1].with_changes(comma=_closing_comma(args[-1].comma, call.args[-1].comma))
-    new_call = call.with_changes(func=cst.Name(callee), args=args)
-    return cst.Module([]).code_for_node(new_call)
 
 
 def verified(text: str, edits: list[Edit], must_parse: bool) -> str | None:
