@@ -193,25 +193,24 @@ class _Analyzer:
         self.needle_lines: list[int] | None = None
         self.word_lines: list[int] | None = None
 
-    def lines_with(self, words: set[str] | re.Pattern[str]) -> list[int]:
-        if not words:
-            return []
-        pattern = words if isinstance(words, re.Pattern) else re.compile(
-            r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b")
-        lines: list[int] = []
-        line_number = self.positions.line_number
+    def lines_with(self, words: set[str]) -> list[int]:
+        """Sorted 1-based lines on which one of ``words`` stands as a whole word."""
         text = self.text
-        position = 0
-        # One hit per line is enough: jump to the next line after each match.
-        while True:
-            match = pattern.search(text, position)
-            if match is None:
-                return lines
-            lines.append(line_number(match.start()))
-            end = text.find("\n", match.end())
-            if end == -1:
-                return lines
-            position = end + 1
+        line_number = self.positions.line_number
+        lines: set[int] = set()
+        # str.find per word beats one regex alternation by far on big files.
+        for word in words:
+            if not word:
+                continue
+            position = text.find(word)
+            while position != -1:
+                end = position + len(word)
+                before = text[position - 1] if position else " "
+                after = text[end] if end < len(text) else " "
+                if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                    lines.add(line_number(position))
+                position = text.find(word, end)
+        return sorted(lines)
 
     @staticmethod
     def _touches(lines: list[int] | None, node: ast.AST) -> bool:
@@ -429,7 +428,7 @@ class _Analyzer:
 
     # -- traversal ---------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
-        self.needle_lines = self.lines_with(self.rules.needle_pattern)
+        self.needle_lines = self.lines_with(self._needles())
         self._walk_body(tree.body, top_level=True, module_body=True)
         self.word_lines = self.lines_with(self._words())
         self._visit_module(tree)
@@ -437,7 +436,7 @@ class _Analyzer:
     def run_partial(self, chunks: ChunkedSource) -> ast.Module | None:
         """The same as `run`, parsing only the top-level statements on interesting lines;
         None when one of them does not parse (the caller then parses the whole file)."""
-        self.needle_lines = self.lines_with(self.rules.needle_pattern)
+        self.needle_lines = self.lines_with(self._needles())
         if not chunks.parse(self.needle_lines):
             return None
         self._walk_body(chunks.module().body, top_level=True, module_body=True)
