@@ -6,6 +6,7 @@ import bisect
 import difflib
 from collections.abc import Iterable, Sequence
 
+from ssot_ls.positions import line_starts
 from ssot_ls.types import Edit
 
 
@@ -16,12 +17,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        starts = [0]
-        index = text.find("\n")
-        while index != -1:
-            starts.append(index + 1)
-            index = text.find("\n", index + 1)
-        self._starts = starts
+        self._starts = line_starts(text)
 
     @property
     def line_count(self) -> int:
