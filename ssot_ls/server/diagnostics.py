@@ -136,19 +136,14 @@ def schedule(ls: SsotLanguageServer, uri: str, *, debounce: bool) -> None:
     """(Re)compute and publish diagnostics for an open document (push mode only).
 
     The first change after a quiet period is analysed at once (keystroke latency matters);
-    changes arriving within a short time of the previous one (a burst of typing, or while
-    its analysis is still pending) are coalesced: each one restarts a short timer, and only
-    the last version is analysed.
+    changes arriving while that is still pending are coalesced: each one restarts a short
+    timer, and only the last version is analysed.
     """
     if ls.session.pull_diagnostics:
         return
     pending = ls.diagnostic_tasks
     previous = pending.pop(uri, None)
-    now = time.monotonic()
-    last = ls.last_change.get(uri)
-    ls.last_change[uri] = now
-    busy = (previous is not None and not previous.done()) or (
-        last is not None and now - last < DEBOUNCE_SECONDS)
+    busy = previous is not None and not previous.done()
     if previous is not None:
         previous.cancel()
     delay = DEBOUNCE_SECONDS if debounce and busy else 0.0

@@ -77,7 +77,6 @@ class SsotLanguageServer(LanguageServer):
         self.loop: asyncio.AbstractEventLoop | None = None
         # The pending push-diagnostics run of each open document (see diagnostics.schedule).
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
-        self.last_change: dict[str, float] = {}  # uri -> monotonic time of its last change
         # Config file watching (see config_watch): by the client, or by polling mtimes.
         self.watching_config_files = False
         self.watched_overrides: frozenset[Path] = frozenset()
