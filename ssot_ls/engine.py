@@ -109,6 +109,14 @@ def _split_group(group: str) -> tuple[int, str]:
     return int(index), inner
 
 
+def _document_lines(text: str, unit: _Unit) -> Callable[[int], int] | None:
+    """1-based document line of an offset in a fence's code (None: the unit is the file)."""
+    if unit.fence is None:
+        return None
+    index = LineIndex(text)
+    return lambda offset: index.line_of(unit.to_document(offset)) + 1
+
+
 def check_source(text: str, path: Path, config: Config) -> list[Finding]:
     """Every finding in ``text`` (a .py/.pyi file or a Markdown document). Never raises on
     bad input: code that does not parse still has its import lines checked."""
@@ -116,7 +124,7 @@ def check_source(text: str, path: Path, config: Config) -> list[Finding]:
     findings: list[Finding] = []
     for index, unit, analysis in _analysed_units(text, path, config):
         table = suppressions(unit.code)
-        fixer = Fixer(analysis, unit.package)
+        fixer = Fixer(analysis, unit.package, _document_lines(text, unit))
         for raw in analysis.findings:
             code = raw.rule.code
             if is_suppressed(table, raw.line, code) or is_suppressed(table, raw.statement_line, code):

@@ -1151,3 +1151,13 @@ MARKDOWN = [
 def test_markdown_fixes(project, case):
     result = run_case(project, case)
     assert not [f for f in result.remaining if f.fixable]
+
+
+def test_no_fix_reason_in_a_fence_names_the_document_line(project):
+    doc = (
+        "# Guide\n\nSome prose.\n\n```python\n"
+        f"from {F} import create_websocket_manager\n\n"
+        "def sync(ctx):\n    return create_websocket_manager(user_context=ctx)\n```\n"
+    )
+    findings = project.check(doc, "docs/guide.md")
+    assert findings and all("(line 9)" in f.no_fix_reason for f in findings)
