@@ -149,6 +149,29 @@ class _IgnoreChain:
         spec = _read_ignore_file(os.path.join(real_folder, ".gitignore"))
         return self if spec is None else _IgnoreChain((*self.specs, (real_folder, spec)))
 
+    def without_patterns_ignoring(self, real_root: str) -> _IgnoreChain:
+        """The chain for walking ``real_root`` when it was named explicitly (ruff does the
+        same): patterns that ignore the root itself or a folder above it are dropped, so a
+        git-ignored folder is still checked when asked for; the other patterns of those
+        files (`*.log`, `build/`, ...) still apply inside it, and so do the root's own
+        .gitignore files. A pattern that ignores both the root and, by name, files inside
+        it (`tmp*` naming `tmp_data/`) is dropped too: naming the folder wins."""
+        specs = []
+        for base, spec in self.specs:
+            relative = _relative(real_root, base)
+            if relative is None or relative == ".":
+                specs.append((base, spec))
+                continue
+            parts = relative.split("/")
+            folders = ["/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1)]
+            kept = [pattern for pattern in spec.patterns
+                    if not (pattern.include and any(pattern.match_file(f) for f in folders))]
+            if len(kept) == len(spec.patterns):
+                specs.append((base, spec))
+            elif any(pattern.include is not None for pattern in kept):
+                specs.append((base, pathspec.GitIgnoreSpec(kept)))
+        return _IgnoreChain(tuple(specs))
+
     def ignored(self, real_path: str, is_dir: bool) -> bool:
         # As git does: the deepest .gitignore with an opinion (match or negation) decides.
         for base, spec in reversed(self.specs):
@@ -171,25 +194,24 @@ def _read_ignore_file(path: str) -> pathspec.PathSpec | None:
 
 
 def _ancestor_ignores(real_root: str) -> _IgnoreChain:
-    """.gitignore files above a root, up to the top of its git repository (if any)."""
-    ancestors = []
-    current = os.path.dirname(real_root)
-    while True:
-        ancestors.append(current)
-        if os.path.exists(os.path.join(current, ".git")):
-            break
+    """What applies to a root from outside it: its repository's .git/info/exclude and the
+    .gitignore files above it, up to the repository's top (none outside a repository).
+    The root's own .gitignore is read by the walk, like any folder's."""
+    above: list[str] = []  # the root's ancestors inside the repository, innermost first
+    current = real_root
+    while not os.path.exists(os.path.join(current, ".git")):
         parent = os.path.dirname(current)
         if parent == current:
             return _IgnoreChain()  # not in a repository: only .gitignore files below the root
         current = parent
+        above.append(current)
     chain = _IgnoreChain()
-    repo_top = ancestors[-1]
-    exclude_spec = _read_ignore_file(os.path.join(repo_top, ".git", "info", "exclude"))
+    exclude_spec = _read_ignore_file(os.path.join(current, ".git", "info", "exclude"))
     if exclude_spec is not None:
-        chain = _IgnoreChain(((repo_top, exclude_spec),))
-    for folder in reversed(ancestors):
+        chain = _IgnoreChain(((current, exclude_spec),))
+    for folder in reversed(above):
         chain = chain.extended(folder)
-    return chain
+    return chain.without_patterns_ignoring(real_root)
 
 
 # ---------------------------------------------------------------------------- reading

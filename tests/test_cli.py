@@ -526,6 +526,16 @@ def test_gitignore_is_honoured(project):
     assert explicit.returncode == 1
 
 
+def test_named_folder_is_checked_though_a_parent_gitignore_lists_it(project):
+    """`ssot-ls check benchmarks/.tree` in a repo whose .gitignore lists the tree."""
+    (project / ".git").mkdir()
+    before = finding_lines(ssot_ls("check", "app", cwd=project).stdout)
+    (project / ".gitignore").write_text("app/\n")
+    assert finding_lines(ssot_ls("check", cwd=project).stdout) == [GUIDE_LINE]
+    assert len(before) == 7
+    assert finding_lines(ssot_ls("check", "app", cwd=project).stdout) == before
+
+
 def test_config_exclude_is_honoured(project):
     config = project / "ssot-ls.toml"
     config.write_text('exclude = ["app/**"]\n' + CONFIG)

@@ -83,6 +83,26 @@ def test_gitignore_above_the_root_counts_inside_a_repository(tmp_path):
     assert found(tmp_path, tmp_path / "sub") == ["sub/kept.py"]
 
 
+def test_named_folder_is_checked_even_when_a_parent_gitignore_ignores_it(tmp_path):
+    """As ruff: `ssot-ls check benchmarks/.tree` checks the tree the repo's .gitignore
+    lists; the other patterns from above, and the folder's own .gitignore, still apply."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, ".gitignore", "benchmarks/.tree/\n*.log.py\n")
+    write(tmp_path, ".git/info/exclude", "benchmarks/\n")
+    write(tmp_path, "benchmarks/.tree/app/service.py")
+    write(tmp_path, "benchmarks/.tree/app/debug.log.py")  # still ignored by `*.log.py`
+    write(tmp_path, "benchmarks/.tree/.gitignore", "generated/\n")
+    write(tmp_path, "benchmarks/.tree/generated/gen.py")  # ignored by the tree's own file
+    write(tmp_path, "benchmarks/bench.py")
+    assert found(tmp_path) == []  # from the top, the ignored folders stay ignored
+    assert found(tmp_path, tmp_path / "benchmarks" / ".tree") == [
+        "benchmarks/.tree/app/service.py"]
+    assert found(tmp_path, tmp_path / "benchmarks" / ".tree" / "app") == [
+        "benchmarks/.tree/app/service.py"]  # below the ignored folder too
+    assert found(tmp_path, tmp_path / "benchmarks") == [
+        "benchmarks/bench.py"]  # .tree/ is ignored inside the named folder
+
+
 def test_gitignore_above_the_root_ignored_outside_a_repository(tmp_path):
     write(tmp_path, ".gitignore", "ignored_*.py\n")
     write(tmp_path, "sub/ignored_x.py")
