@@ -302,33 +302,45 @@ def _parse_rule(raw: Any, index: int, path: Path, locate: _KeyLocator) -> Rule:
 
 
 class ConfigResolver:
-    """Finds the config that applies to a path: `--config` override, else the closest file."""
+    """Finds the config that applies to a path: `--config` override, else the closest file.
+
+    Results are cached by absolute folder string, so once a folder is known, a file in it
+    costs one dict lookup: no Path objects, no stat (checking a big tree asks per file)."""
 
     def __init__(self, override: Path | None = None) -> None:
         self.override = override
-        self._by_folder: dict[Path, Config] = {}
+        self._by_folder: dict[str, Config] = {}
         self._override_config: Config | None = None
 
     def invalidate(self) -> None:
         self._by_folder.clear()
         self._override_config = None
 
-    def for_path(self, path: Path) -> Config:
+    def for_path(self, path: Path | str) -> Config:
+        """The config of a file, or of a folder (a folder's own config file counts)."""
         if self.override is not None:
-            if self._override_config is None:
-                loaded = load_config_file(self.override)
-                if loaded is None:
-                    raise ConfigError("no [tool.ssot-ls] section", self.override)
-                self._override_config = loaded
-            return self._override_config
-        path = Path(path).absolute()
-        folder = path if path.is_dir() else path.parent
-        return self._for_folder(folder)
+            return self._override()
+        absolute = os.path.abspath(path)
+        config = self._by_folder.get(absolute)  # a folder asked about before
+        if config is not None:
+            return config
+        return self.for_folder(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
 
-    def _for_folder(self, folder: Path) -> Config:
-        visited: list[Path] = []
+    def for_file(self, path: Path | str) -> Config:
+        """``for_path`` for a path the caller knows is a file: skips the is-it-a-folder stat."""
+        if self.override is not None:
+            return self._override()
+        return self.for_folder(os.path.dirname(os.path.abspath(path)))
+
+    def for_folder(self, folder: str) -> Config:
+        """The config of ``folder``, an absolute, normalised path (as os.path.abspath gives)."""
+        if self.override is not None:
+            return self._override()
+        config = self._by_folder.get(folder)
+        if config is not None:
+            return config
+        visited: list[str] = []
         current = folder
-        config: Config | None = None
         while True:
             cached = self._by_folder.get(current)
             if cached is not None:
@@ -338,20 +350,30 @@ class ConfigResolver:
             config = self._config_in(current)
             if config is not None:
                 break
-            if current.parent == current:
-                config = default_config(folder)
+            parent = os.path.dirname(current)
+            if parent == current:
+                config = default_config(Path(folder))
                 break
-            current = current.parent
+            current = parent
         for seen in visited:
             self._by_folder[seen] = config
         return config
 
+    def _override(self) -> Config:
+        assert self.override is not None
+        if self._override_config is None:
+            loaded = load_config_file(self.override)
+            if loaded is None:
+                raise ConfigError("no [tool.ssot-ls] section", self.override)
+            self._override_config = loaded
+        return self._override_config
+
     @staticmethod
-    def _config_in(folder: Path) -> Config | None:
+    def _config_in(folder: str) -> Config | None:
         for name in CONFIG_FILE_NAMES:
-            candidate = folder / name
-            if candidate.is_file():
-                loaded = load_config_file(candidate)
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                loaded = load_config_file(Path(candidate))
                 if loaded is not None:
                     return loaded
         return None

@@ -8,10 +8,10 @@ changed after it was read, or to write anywhere outside the checked roots.
 from __future__ import annotations
 
 import codecs
-import hashlib
+import functools
 import io
-import json
 import os
+import re
 import stat
 import tempfile
 import tokenize
@@ -22,7 +22,6 @@ from pathlib import Path
 import pathspec
 
 from ssot_ls.config import Config, ConfigResolver
-from ssot_ls.types import Applicability, Edit, Finding, FindingKind, Fix, Severity
 
 # Folders nobody wants linted; pruned wherever they appear below a root.
 ALWAYS_EXCLUDED = frozenset({
@@ -60,11 +59,18 @@ def discover(paths: Iterable[Path], resolver: ConfigResolver) -> Iterator[Path]:
 
     Directories are walked honouring every level of .gitignore, the always-excluded folders
     and each file's config include/exclude. A file named explicitly is checked even when
-    excluded (as ruff does). Symlinks are followed only when they resolve inside one of the
-    given roots. Raises FileNotFoundError for a path that does not exist and ConfigError for
-    a broken config.
+    excluded (as ruff does), and so is a folder named explicitly that a .gitignore above it
+    lists (the .gitignore files inside it still apply). Symlinks are followed only when they
+    resolve inside one of the given roots. Raises FileNotFoundError for a path that does not
+    exist and ConfigError for a broken config.
     """
-    roots = [Path(p) for p in paths]
+    return map(Path, discover_paths(paths, resolver))
+
+
+def discover_paths(paths: Iterable[Path | str], resolver: ConfigResolver) -> Iterator[str]:
+    """``discover`` as strings, spelled as ``Path`` would print them (relative when the root
+    was): a big tree's files need no Path object each."""
+    roots = [str(Path(p)) for p in paths]
     real_roots = tuple(os.path.realpath(root) for root in roots)
     seen: set[str] = set()
     for root, real_root in zip(roots, real_roots, strict=True):
@@ -77,9 +83,9 @@ def discover(paths: Iterable[Path], resolver: ConfigResolver) -> Iterator[Path]:
             yield root
 
 
-def _walk(root: Path, real_root: str, real_roots: Sequence[str], resolver: ConfigResolver,
-          seen: set[str]) -> Iterator[Path]:
-    stack = [(str(root), real_root, _ancestor_ignores(real_root))]
+def _walk(root: str, real_root: str, real_roots: Sequence[str], resolver: ConfigResolver,
+          seen: set[str]) -> Iterator[str]:
+    stack = [(root, real_root, _ancestor_ignores(real_root))]
     while stack:
         folder, real_folder, ignores = stack.pop()
         if real_folder in seen:
@@ -90,7 +96,8 @@ def _walk(root: Path, real_root: str, real_roots: Sequence[str], resolver: Confi
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError:
             continue  # unreadable folder: nothing we can check there
-        included = _included_filter(resolver.for_path(Path(folder)))
+        included = _included_filter(resolver.for_folder(os.path.abspath(folder)))
+        prefix = "" if folder == "." else folder if folder.endswith(os.sep) else folder + os.sep
         subfolders = []
         for entry in entries:
             real_path = real_folder + os.sep + entry.name
@@ -104,7 +111,7 @@ def _walk(root: Path, real_root: str, real_roots: Sequence[str], resolver: Confi
                 continue
             if is_dir:
                 if entry.name not in ALWAYS_EXCLUDED and not ignores.ignored(real_path, True):
-                    subfolders.append((entry.path, real_path, ignores))
+                    subfolders.append((prefix + entry.name, real_path, ignores))
                 continue
             suffix = os.path.splitext(entry.name)[1].lower()
             if (suffix not in SUPPORTED_SUFFIXES or real_path in seen
@@ -112,13 +119,32 @@ def _walk(root: Path, real_root: str, real_roots: Sequence[str], resolver: Confi
                 continue
             if included(real_path):
                 seen.add(real_path)
-                yield Path(entry.path)
+                yield prefix + entry.name
         stack.extend(reversed(subfolders))
 
 
+# An include pattern that only names a suffix ("**/*.py"): a file with that suffix matches
+# it in any folder.
+_SUFFIX_PATTERN = re.compile(r"\*\*/\*(\.[A-Za-z0-9_]+)")
+
+
 def _included_filter(config: Config) -> Callable[[str], bool]:
-    """The config's include/exclude test for paths that are already real."""
-    return config.includes_real_path
+    """The config's include/exclude test for paths that are already real.
+
+    When the config excludes nothing and includes by suffix only (the default), a file with
+    one of those suffixes is included without pathspec's regex matches (two per file, a
+    third of discovery's time); other files still get the config's full test."""
+    test = config.includes_real_path
+    suffixes = [_SUFFIX_PATTERN.fullmatch(pattern) for pattern in config.include]
+    if config.exclude or not all(suffixes):
+        return test
+    known = tuple(match.group(1) for match in suffixes if match
+                  and (config.markdown or match.group(1) != ".md"))
+
+    def included(real_path: str) -> bool:
+        return real_path.endswith(known) or test(real_path)
+
+    return included
 
 
 def _inside(real_path: str, real_roots: Sequence[str]) -> bool:
@@ -214,6 +240,22 @@ def _ancestor_ignores(real_root: str) -> _IgnoreChain:
     return chain.without_patterns_ignoring(real_root)
 
 
+@functools.lru_cache(maxsize=4096)
+def package_of_folder(folder: str) -> str | None:
+    """The dotted package of the modules in ``folder`` (absolute): the folders upward that
+    have an `__init__.py`; None at the top level. The engine's ``package_of`` without a
+    Path per file (and without importing the engine); a test keeps the two in step."""
+    parts: list[str] = []
+    current = folder
+    while os.path.isfile(os.path.join(current, "__init__.py")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        parts.append(os.path.basename(current))
+        current = parent
+    return ".".join(reversed(parts)) or None
+
+
 # ---------------------------------------------------------------------------- reading
 
 
@@ -227,37 +269,42 @@ class Document:
     newline: str  # the first line break in the file ("\n" when there is none)
 
 
-def read_document(path: Path) -> Document:
+def read_document(path: Path | str) -> Document:
     """Read a source file without changing a byte of meaning: no newline translation.
 
     Raises SourceError for files too large, binary (NUL bytes) or undecodable.
     """
-    path = path if isinstance(path, Path) else Path(path)
     return decode_document(path, read_source_bytes(path))
 
 
-def read_source_bytes(path: Path) -> bytes:
+def read_source_bytes(path: Path | str) -> bytes:
     """The file's bytes; SourceError when it cannot be read or is over MAX_FILE_BYTES."""
+    return read_source(path)[0]
+
+
+def read_source(path: Path | str) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and its status taken just before reading them (a result cache
+    trusts that status next time); SourceError as read_source_bytes."""
     try:
         with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size > MAX_FILE_BYTES:
+            status = os.fstat(handle.fileno())
+            if status.st_size > MAX_FILE_BYTES:
                 raise SourceError(Path(path), _TOO_LARGE)
             raw = handle.read()
     except OSError as err:
         raise SourceError(Path(path), f"cannot read: {err.strerror or err}") from err
     if len(raw) > MAX_FILE_BYTES:  # grew after fstat
         raise SourceError(Path(path), _TOO_LARGE)
-    return raw
+    return raw, status
 
 
-def decode_document(path: Path, raw: bytes) -> Document:
+def decode_document(path: Path | str, raw: bytes) -> Document:
     """``raw`` (the bytes of ``path``) as a Document; SourceError for binary/undecodable."""
+    path = Path(path)
     if b"\x00" in raw:
         raise SourceError(path, "binary file (contains NUL bytes), skipped")
     bom = raw.startswith(codecs.BOM_UTF8)
-    encoding = "utf-8"
-    if path.suffix.lower() in PYTHON_SUFFIXES:
-        encoding = _detect_encoding(path, raw)
+    encoding = source_encoding(path, raw)
     body = raw[len(codecs.BOM_UTF8):] if bom else raw
     try:
         text = body.decode(encoding)
@@ -267,6 +314,32 @@ def decode_document(path: Path, raw: bytes) -> Document:
         reason = f"not valid {encoding} (byte 0x{byte} on line {line}), skipped"
         raise SourceError(path, reason) from err
     return Document(path, text, raw, encoding, bom, _first_newline(text))
+
+
+def source_encoding(path: Path | str, raw: bytes) -> str:
+    """The codec that reads ``raw``: UTF-8, except a Python file's PEP 263 coding cookie.
+    SourceError for a bad cookie."""
+    if os.path.splitext(path)[1].lower() not in PYTHON_SUFFIXES:
+        return "utf-8"
+    # A cookie sits on line 1 or 2 and spells "coding": without it, no tokenizer needed.
+    second_break = raw.find(b"\n", raw.find(b"\n") + 1)
+    if b"coding" not in (raw if second_break == -1 else raw[:second_break]):
+        return "utf-8"
+    return _detect_encoding(Path(path), raw)
+
+
+def is_plain_utf8(path: Path | str, raw: bytes) -> bool:
+    """Whether ``raw`` would decode as UTF-8 text without error (no NUL byte, no other
+    codec declared): then a byte search finds exactly what a search of the text would."""
+    if b"\x00" in raw or source_encoding(path, raw) != "utf-8":
+        return False
+    if raw.isascii():
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _detect_encoding(path: Path, raw: bytes) -> str:
@@ -360,144 +433,3 @@ def _current_bytes(target: Path) -> bytes | None:
         return target.read_bytes()
     except OSError:
         return None
-
-
-# ---------------------------------------------------------------------------- result cache
-
-CACHE_DIR_NAME = ".ssot-ls-cache"
-_CACHE_FILE = "results.json"
-# One row per finding; plain JSON, never pickle: the cache sits inside the checked project,
-# and reading it must not be a way to run code.
-_FINDING_FIELDS = ("code", "message", "severity", "start", "end", "kind", "applicability",
-                   "no_fix_reason", "fix_title", "group", "fix")
-
-
-def engine_stamp() -> str:
-    """ssot-ls's version plus the size and mtime of its sources: an edited (editable-install)
-    engine invalidates the cache just like a release does."""
-    import ssot_ls
-
-    package = Path(ssot_ls.__file__).parent
-    digest = hashlib.blake2b(ssot_ls.__version__.encode(), digest_size=16)
-    for source in sorted(package.rglob("*.py")):
-        status = source.stat()
-        digest.update(f"{source.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}".encode())
-    return digest.hexdigest()
-
-
-def cache_key(raw: bytes, config_fingerprint: str, package: str | None) -> str:
-    """What a file's findings depend on: its bytes, the rules, and (for relative imports)
-    the package it sits in."""
-    # sha1 is not for security here, and twice as fast as blake2b on 200 MB of sources.
-    content = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
-    settings = hashlib.blake2b(f"{config_fingerprint}|{package}".encode(), digest_size=8)
-    return f"{content}-{settings.hexdigest()}"
-
-
-def findings_to_json(findings: Iterable[Finding]) -> list[list]:
-    rows = []
-    for finding in findings:
-        fix = finding.fix
-        rows.append([
-            finding.code, finding.message, finding.severity.value, finding.start, finding.end,
-            finding.kind.value, finding.applicability.value if finding.applicability else None,
-            finding.no_fix_reason, finding.fix_title, finding.group,
-            None if fix is None else [fix.applicability.value, fix.message,
-                                      [[edit.start, edit.end, edit.content] for edit in fix.edits]],
-        ])
-    return rows
-
-
-def findings_from_json(rows: list[list]) -> list[Finding]:
-    findings = []
-    for row in rows:
-        values = dict(zip(_FINDING_FIELDS, row, strict=True))
-        values["severity"] = Severity(values["severity"])
-        values["kind"] = FindingKind(values["kind"])
-        if values["applicability"] is not None:
-            values["applicability"] = Applicability(values["applicability"])
-        if values["fix"] is not None:
-            applicability, message, edits = values["fix"]
-            values["fix"] = Fix(Applicability(applicability), message,
-                                tuple(Edit(start, end, content) for start, end, content in edits))
-        findings.append(Finding(**values))
-    return findings
-
-
-@dataclass(frozen=True)
-class CacheEntry:
-    key: str  # cache_key of the file's content and settings
-    rows: list[list]  # findings_to_json
-    with_fixes: bool  # the rows carry each finding's fix (computed for JSON/SARIF output)
-
-    def as_json(self) -> list:
-        return [self.key, self.rows, self.with_fixes]
-
-
-class ResultCache:
-    """Findings per file, keyed by ``cache_key``, in ``.ssot-ls-cache/`` at the project root.
-
-    ``entries`` maps an absolute path to its CacheEntry. A missing, foreign or corrupt cache
-    is an empty one.
-    """
-
-    def __init__(self, directory: Path, stamp: str,
-                 entries: dict[str, CacheEntry] | None = None) -> None:
-        self.directory = directory
-        self.stamp = stamp
-        self.entries = entries or {}
-
-    @classmethod
-    def load(cls, directory: Path, stamp: str) -> ResultCache:
-        try:
-            data = json.loads((directory / _CACHE_FILE).read_text(encoding="utf-8"))
-            if data.get("stamp") == stamp and isinstance(data.get("files"), dict):
-                entries = {path: CacheEntry(key, rows, bool(with_fixes))
-                           for path, (key, rows, with_fixes) in data["files"].items()}
-                return cls(directory, stamp, entries)
-        except (OSError, ValueError, TypeError, AttributeError):
-            pass
-        return cls(directory, stamp)
-
-    def lookup(self, path: str, key: str, *, with_fixes: bool = False) -> list[Finding] | None:
-        """The findings stored for this content (with their fixes, when asked), or None."""
-        entry = self.entries.get(path)
-        if entry is None or entry.key != key or (with_fixes and not entry.with_fixes):
-            return None
-        try:
-            return findings_from_json(entry.rows)
-        except (ValueError, TypeError, KeyError):
-            return None
-
-    def save(self, updates: Iterable[tuple[str, CacheEntry]], checked: Iterable[str],
-             roots: Iterable[Path]) -> None:
-        """Merge this run's results and write the cache atomically; silently gives up when
-        the folder is not writable (a cache is never worth an error).
-
-        Entries under ``roots`` that this run did not check are dropped: those files were
-        deleted or are now excluded."""
-        absolute_roots = [os.path.abspath(root) for root in roots]
-        seen = set(checked)
-        entries = {path: entry for path, entry in self.entries.items()
-                   if path in seen or not _inside(path, absolute_roots)}
-        entries.update(updates)
-        if entries == self.entries:
-            return
-        files = {path: entry.as_json() for path, entry in entries.items()}
-        payload = json.dumps({"stamp": self.stamp, "files": files}, separators=(",", ":"))
-        try:
-            self.directory.mkdir(exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by ssot-ls: a cache, never commit it.\n*\n")
-            handle, temp_name = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        except OSError:
-            return
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as temp:
-                temp.write(payload)
-            os.replace(temp_name, self.directory / _CACHE_FILE)
-        except OSError:
-            os.unlink(temp_name)
-            return
-        self.entries = entries

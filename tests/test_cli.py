@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from ssot_ls import __version__, cli, engine
+from ssot_ls import __version__, batch, cli, engine, progress_bar
 
 REPO = Path(__file__).resolve().parent.parent
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
@@ -127,7 +127,7 @@ def ssot_ls(*args: str | Path, cwd: Path, env: dict[str, str] | None = None
             ) -> subprocess.CompletedProcess[str]:
     script = shutil.which("ssot-ls")
     assert script, "the ssot-ls console script is not installed (pip install -e .)"
-    environment = {k: v for k, v in os.environ.items() if k != cli.DEBUG_VARIABLE}
+    environment = {k: v for k, v in os.environ.items() if k != batch.DEBUG_VARIABLE}
     environment.update(env or {})
     return subprocess.run([script, *map(str, args)], cwd=cwd, capture_output=True, text=True,
                           encoding="utf-8", env=environment, timeout=120)
@@ -598,7 +598,7 @@ def test_internal_error_is_one_line_unless_debugging(project, monkeypatch, capsy
     err = capsys.readouterr().err
     assert err == "error: app/service.py: internal error: RuntimeError: engine exploded\n"
 
-    monkeypatch.setenv(cli.DEBUG_VARIABLE, "1")
+    monkeypatch.setenv(batch.DEBUG_VARIABLE, "1")
     assert cli.main(["check", "--no-cache", "app/service.py"]) == 2
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err
@@ -703,7 +703,7 @@ def test_cache_is_used_and_bypassed(project):
     first = ssot_ls("check", "app/removed.py", cwd=project)
     cache_file = project / ".ssot-ls-cache" / "results.json"
     data = json.loads(cache_file.read_text())
-    ((path, (_key, rows, _with_fixes)),) = data["files"].items()
+    ((path, (_content, _settings, _mtime, _size, rows, _with_fixes)),) = data["files"].items()
     assert path == str(project / "app" / "removed.py")
     rows[0][1] = "message planted in the cache"
     cache_file.write_text(json.dumps(data))
@@ -734,6 +734,83 @@ def test_cached_fixes_match_fresh_ones(project):
     assert any(item["fix"] for item in json.loads(cached))
 
 
+def age_files(root: Path) -> None:
+    """Set every file's mtime an hour back: their status is then old enough to trust."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            hour_ago = path.stat().st_mtime_ns - 3600 * 10**9
+            os.utime(path, ns=(hour_ago, hour_ago))
+
+
+def test_warm_run_reads_only_files_with_findings(project, monkeypatch, capsys):
+    for index in range(20):
+        (project / "app" / f"clean_{index}.py").write_text(f"x = {index}\n")
+    age_files(project)
+    monkeypatch.chdir(project)
+    assert cli.main(["check", "--output-format", "json"]) == 1
+    cold = capsys.readouterr().out
+    reads = []
+    real_read_source = batch.read_source
+    monkeypatch.setattr(batch, "read_source", lambda path: reads.append(path) or real_read_source(path))
+    assert cli.main(["check", "--output-format", "json"]) == 1
+    assert capsys.readouterr().out == cold
+    with_findings = {os.path.normpath(item["filename"]) for item in json.loads(cold)}
+    assert sorted(os.path.abspath(path) for path in reads) == sorted(with_findings)
+
+
+def test_cache_trusts_an_unchanged_status_like_ruff(project):
+    """The documented trade-off: same size and mtime put back = not re-read. Touching the
+    file (a new mtime) makes the next run read it."""
+    age_files(project)
+    target = project / "app" / "removed.py"
+    assert "SSOT103" in ssot_ls("check", "app", cwd=project).stdout
+    status = target.stat()
+    target.write_text("import legacy.renamed\n")  # same size, no finding
+    assert target.stat().st_size == status.st_size
+    os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert "SSOT103" in ssot_ls("check", "app", cwd=project).stdout  # trusted: stale
+    os.utime(target)  # touched
+    assert "SSOT103" not in ssot_ls("check", "app", cwd=project).stdout
+
+
+def test_file_changed_in_the_same_clock_tick_is_reread(project):
+    """A file read right after it changed (a racy status) is compared by content next time,
+    even if an edit in the same tick kept its size and mtime."""
+    target = project / "app" / "removed.py"
+    status = target.stat()
+    assert "SSOT103" in ssot_ls("check", "app", cwd=project).stdout
+    target.write_text("import legacy.renamed\n")
+    os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert "SSOT103" not in ssot_ls("check", "app", cwd=project).stdout
+
+
+def test_touched_file_with_the_same_content_is_answered_from_the_cache(project):
+    age_files(project)
+    ssot_ls("check", "app/removed.py", cwd=project)
+    cache_file = project / ".ssot-ls-cache" / "results.json"
+    data = json.loads(cache_file.read_text())
+    ((_path, entry),) = data["files"].items()
+    entry[4][0][1] = "message planted in the cache"
+    cache_file.write_text(json.dumps(data))
+    os.utime(project / "app" / "removed.py")  # new mtime, same bytes: the content hash decides
+    assert "message planted in the cache" in ssot_ls("check", "app/removed.py", cwd=project).stdout
+    (_path, refreshed), = json.loads(cache_file.read_text())["files"].items()
+    assert refreshed[2] != entry[2]  # the new status is recorded (None while racy)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong shape"])
+def test_corrupt_cache_file_is_ignored_and_rebuilt(project, damage):
+    expected = ssot_ls("check", "--no-cache", cwd=project).stdout
+    assert ssot_ls("check", cwd=project).stdout == expected
+    cache_file = project / ".ssot-ls-cache" / "results.json"
+    whole = cache_file.read_bytes()
+    cache_file.write_bytes({"truncate": whole[: len(whole) // 3], "garbage": b"\x00\xff{[",
+                            "wrong shape": b'{"stamp": 1, "files": []}'}[damage])
+    result = ssot_ls("check", cwd=project)
+    assert (result.stdout, result.stderr) == (expected, "")
+    assert len(json.loads(cache_file.read_text())["files"]) == len(FILES)
+
+
 def test_no_cache_writes_no_cache(project):
     ssot_ls("check", "--no-cache", cwd=project)
     assert not (project / ".ssot-ls-cache").exists()
@@ -746,23 +823,23 @@ def test_worker_processes_give_the_same_report(tmp_path, monkeypatch, capsys):
     make_project(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     pools = []
+    real_start_pool = batch._start_pool
 
-    class CountedPool(cli.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(self)
-            super().__init__(*args, **kwargs)
+    def counted_start_pool(options):
+        pools.append(real_start_pool(options))
+        return pools[-1]
 
-    monkeypatch.setattr(cli, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(batch, "_start_pool", counted_start_pool)
     outputs = []
     for threshold in (10**6, 1):
-        monkeypatch.setattr(cli, "PARALLEL_MIN_FILES", threshold)
+        monkeypatch.setattr(batch, "PARALLEL_MIN_FILES", threshold)
         assert cli.main(["check", "--no-cache", "--output-format", "json"]) == 1
         outputs.append(json.loads(capsys.readouterr().out))
-    assert len(pools) == 1  # the second run used worker processes
+    assert len(pools) == 1 and pools[0] is not None  # the second run used worker processes
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 2 * 14 + 1
 
-    monkeypatch.setattr(cli, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(batch, "PARALLEL_MIN_FILES", 1)
     assert cli.main(["check", "--fix"]) == 0
     assert (tmp_path / "pkg" / "m03.py").read_text() == SERVICE_FIXED
 
@@ -783,9 +860,9 @@ class FakeTerminal:
 
 def test_progress_appears_only_after_a_second(monkeypatch):
     clock = [100.0]
-    monkeypatch.setattr(cli.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(progress_bar.time, "monotonic", lambda: clock[0])
     terminal = FakeTerminal()
-    progress = cli.Progress(10, terminal)
+    progress = progress_bar.Progress(10, terminal)
     progress.update(3)
     assert terminal.written == ""
     clock[0] += 1.5
@@ -797,10 +874,10 @@ def test_progress_appears_only_after_a_second(monkeypatch):
 
 def test_no_progress_when_not_a_terminal(monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr(cli.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(progress_bar.time, "monotonic", lambda: clock[0])
     stream = FakeTerminal()
     stream.isatty = lambda: False
-    progress = cli.Progress(10, stream)
+    progress = progress_bar.Progress(10, stream)
     clock[0] = 5.0
     progress.update(5)
     progress.close()

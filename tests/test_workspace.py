@@ -10,19 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from ssot_ls import workspace
+from ssot_ls import engine, workspace
+from ssot_ls.cache import (
+    CacheEntry,
+    ResultCache,
+    content_hash,
+    findings_from_json,
+    findings_to_json,
+    settings_hash,
+)
 from ssot_ls.config import ConfigResolver
 from ssot_ls.types import Applicability, Edit, Finding, FindingKind, Fix, Severity
 from ssot_ls.workspace import (
-    CacheEntry,
-    ResultCache,
     SourceError,
     StaleDocumentError,
     WriteError,
-    cache_key,
     discover,
-    findings_from_json,
-    findings_to_json,
     read_document,
     write_document,
 )
@@ -175,13 +178,20 @@ def test_symlink_into_another_given_root_is_followed(tmp_path):
     assert names == ["app.py", "shared_link.py"]  # checked once, under the first name met
 
 
-def test_included_filter_agrees_with_config(tmp_path):
-    write(tmp_path, "ssot-ls.toml",
-          'include = ["src/**/*.py", "**/*.md"]\nexclude = ["src/gen/**", "**/skip_*.py"]\n')
+@pytest.mark.parametrize("config_text", [
+    'include = ["src/**/*.py", "**/*.md"]\nexclude = ["src/gen/**", "**/skip_*.py"]\n',
+    "",  # the defaults: suffix patterns only, the fast path
+    "markdown = false\n",
+    'include = ["**/*.py", "**/*.markdown"]\n',
+    'exclude = ["**/skip_*.py"]\n',
+])
+def test_included_filter_agrees_with_config(tmp_path, config_text):
+    write(tmp_path, "ssot-ls.toml", config_text)
     config = ConfigResolver().for_path(tmp_path / "x.py")
     included = workspace._included_filter(config)
     candidates = ["src/a.py", "src/gen/b.py", "src/c/skip_d.py", "top.py", "docs/e.md",
-                  "src/deep/er/f.py", "README.md", "src/g.pyi"]
+                  "src/deep/er/f.py", "README.md", "src/g.pyi", "UPPER.MD", "notes.markdown",
+                  "dir.py/inner.md", ".py"]
     for relative in candidates:
         path = write(tmp_path, relative)
         assert included(os.path.realpath(path)) == config.is_included(path), relative
@@ -369,6 +379,18 @@ def sample_findings() -> list[Finding]:
     ]
 
 
+def old_status(path: Path) -> os.stat_result:
+    """``path``'s status after setting its mtime an hour back (not racy: trusted)."""
+    hour_ago = os.stat(path).st_mtime_ns - 3600 * 10**9
+    os.utime(path, ns=(hour_ago, hour_ago))
+    return os.stat(path)
+
+
+def entry_for(path: Path, rows: list[list], with_fixes: bool = False) -> CacheEntry:
+    return CacheEntry.for_file(os.stat(path), content_hash(path.read_bytes()), "settings",
+                               rows, with_fixes)
+
+
 def test_findings_survive_json():
     findings = sample_findings()
     restored = findings_from_json(json.loads(json.dumps(findings_to_json(findings))))
@@ -376,45 +398,84 @@ def test_findings_survive_json():
     assert [f.fix for f in restored] == [f.fix for f in findings]  # not part of ==
 
 
-def test_cache_key_depends_on_content_rules_and_package():
-    base = cache_key(b"import x\n", "rules-a", "pkg")
-    assert base == cache_key(b"import x\n", "rules-a", "pkg")
-    assert base != cache_key(b"import y\n", "rules-a", "pkg")
-    assert base != cache_key(b"import x\n", "rules-b", "pkg")
-    assert base != cache_key(b"import x\n", "rules-a", "pkg.sub")
+def test_settings_and_content_hashes():
+    assert content_hash(b"import x\n") == content_hash(b"import x\n")
+    assert content_hash(b"import x\n") != content_hash(b"import y\n")
+    base = settings_hash("rules-a", "pkg")
+    assert base == settings_hash("rules-a", "pkg")
+    assert base != settings_hash("rules-b", "pkg")
+    assert base != settings_hash("rules-a", "pkg.sub")
+    assert base != settings_hash("rules-a", None)
 
 
 def test_cache_round_trip_and_stamp(tmp_path):
     directory = tmp_path / ".ssot-ls-cache"
     cache = ResultCache.load(directory, "stamp-1")
-    path, other = str(tmp_path / "a.py"), str(tmp_path / "b.py")
-    cache.save([(path, CacheEntry("key-1", findings_to_json(sample_findings()), True)),
-                (other, CacheEntry("key-2", [], False))], [path, other], [tmp_path])
+    a, b = write(tmp_path, "a.py"), write(tmp_path, "b.py", "y = 2\n")
+    old_status(a)
+    entries = {str(a): entry_for(a, findings_to_json(sample_findings()), True),
+               str(b): entry_for(b, [])}
+    cache.save(entries.items(), entries, [tmp_path])
     assert (directory / ".gitignore").read_text().splitlines()[-1] == "*"
     reloaded = ResultCache.load(directory, "stamp-1")
-    assert reloaded.lookup(path, "key-1") == sample_findings()
-    assert reloaded.lookup(path, "key-1", with_fixes=True)[0].fix == sample_findings()[0].fix
-    assert reloaded.lookup(path, "other-key") is None
-    assert reloaded.lookup(other, "key-2") == []
-    assert reloaded.lookup(other, "key-2", with_fixes=True) is None  # fixes never computed
+    assert reloaded.entries == entries
+    assert reloaded.entries[str(a)].findings() == sample_findings()
+    assert reloaded.entries[str(a)].findings()[0].fix == sample_findings()[0].fix
+    assert reloaded.entries[str(a)].serves("settings", with_fixes=True)
+    assert not reloaded.entries[str(a)].serves("other settings", with_fixes=False)
+    assert reloaded.entries[str(b)].serves("settings", with_fixes=True)  # clean: no fixes to have
     assert ResultCache.load(directory, "stamp-2").entries == {}
 
 
-def test_corrupt_cache_is_an_empty_cache(tmp_path):
+def test_entry_trusts_an_old_status_not_a_racy_one(tmp_path):
+    path = write(tmp_path, "a.py")
+    racy = entry_for(path, [])  # just written: a same-tick edit would keep this status
+    assert racy.mtime_ns is None and not racy.status_matches(os.stat(path))
+    status = old_status(path)
+    trusted = entry_for(path, [])
+    assert trusted.mtime_ns == status.st_mtime_ns and trusted.status_matches(status)
+    os.utime(path)  # touched: a new mtime
+    assert not trusted.status_matches(os.stat(path))
+    write(tmp_path, "a.py", "x = 22\n")
+    os.utime(path, ns=(status.st_mtime_ns, status.st_mtime_ns))
+    assert not trusted.status_matches(os.stat(path))  # the size differs
+
+
+@pytest.mark.parametrize("garbage", [
+    "{not json", "[]", '{"stamp": "s", "files": {"a": [1]}}',
+    '{"stamp": "s", "files": {"a": ["c", "s", 1, 2, [], true, "extra"]}}',
+    '{"stamp": "s", "files": {"a": ["c", "s", "mtime", 2, [], true]}}',
+    '{"stamp": "s", "files": {"a": ["c", "s", 1, 2, [], true]}, "x": ' + "[" * 100_000,
+])
+def test_corrupt_cache_is_an_empty_cache(tmp_path, garbage):
     directory = tmp_path / ".ssot-ls-cache"
     directory.mkdir()
-    for garbage in ("{not json", "[]", '{"stamp": "s", "files": {"a": [1]}}',
-                    '{"stamp": "s", "files": {"a": ["k", [], true, "extra"]}}'):
-        (directory / "results.json").write_text(garbage)
-        assert ResultCache.load(directory, "s").entries == {}
+    (directory / "results.json").write_text(garbage)
+    assert ResultCache.load(directory, "s").entries == {}
+
+
+def test_truncated_cache_is_ignored_and_rewritten(tmp_path):
+    directory = tmp_path / ".ssot-ls-cache"
+    path = write(tmp_path, "a.py")
+    ResultCache.load(directory, "s").save([(str(path), entry_for(path, []))], [str(path)],
+                                          [tmp_path])
+    cache_file = directory / "results.json"
+    whole = cache_file.read_bytes()
+    cache_file.write_bytes(whole[: len(whole) // 2])  # a crash mid-write (without our rename)
+    cache = ResultCache.load(directory, "s")
+    assert cache.entries == {}
+    cache.save([(str(path), entry_for(path, []))], [str(path)], [tmp_path])
+    assert cache_file.read_bytes() == whole
+    assert [p.name for p in directory.iterdir() if p.suffix == ".tmp"] == []
 
 
 def test_cache_drops_files_no_longer_seen_under_the_roots(tmp_path):
     directory = tmp_path / ".ssot-ls-cache"
     cache = ResultCache.load(directory, "s")
     inside, gone, elsewhere = (str(tmp_path / "src" / n) for n in ("a.py", "b.py", "c.py"))
-    cache.save([(p, CacheEntry("k", [], False)) for p in (inside, gone, elsewhere)],
-               [inside, gone, elsewhere], [tmp_path / "src"])
+    entry = CacheEntry("c", "s", 1, 2, [], False)
+    cache.save([(p, entry) for p in (inside, gone, elsewhere)], [inside, gone, elsewhere],
+               [tmp_path / "src"])
     cache = ResultCache.load(directory, "s")
     cache.save([], [inside], [tmp_path / "src" / "a.py"])  # a run over a.py alone
     assert set(ResultCache.load(directory, "s").entries) == {inside, gone, elsewhere}
@@ -422,7 +483,36 @@ def test_cache_drops_files_no_longer_seen_under_the_roots(tmp_path):
     assert set(ResultCache.load(directory, "s").entries) == {inside}
 
 
+def test_unchanged_cache_is_not_rewritten(tmp_path):
+    directory = tmp_path / ".ssot-ls-cache"
+    path = str(tmp_path / "a.py")
+    entry = CacheEntry("c", "s", 1, 2, [], False)
+    ResultCache.load(directory, "s").save([(path, entry)], [path], [tmp_path])
+    cache_file = directory / "results.json"
+    cache_file.write_text(cache_file.read_text() + " ")  # a mark a rewrite would drop
+    ResultCache.load(directory, "s").save([(path, entry)], [path], [tmp_path])
+    assert cache_file.read_text().endswith(" ")
+
+
 def test_unwritable_cache_folder_is_not_an_error(tmp_path):
     (tmp_path / "file").write_text("")
     cache = ResultCache.load(tmp_path / "file" / "cache", "s")  # parent is a file
-    cache.save([("a", CacheEntry("k", [], False))], ["a"], [tmp_path])
+    cache.save([("a", CacheEntry("c", "s", 1, 2, [], False))], ["a"], [tmp_path])
+
+
+# ---------------------------------------------------------------------------- packages
+
+
+@pytest.mark.parametrize("layout", [
+    ["top.py"],
+    ["pkg/__init__.py", "pkg/mod.py"],
+    ["pkg/__init__.py", "pkg/sub/__init__.py", "pkg/sub/mod.py"],
+    ["pkg/sub/__init__.py", "pkg/sub/mod.py"],  # pkg/ itself is not a package
+    ["pkg/__init__.py", "pkg/plain/mod.py"],  # plain/ breaks the chain
+])
+def test_package_of_folder_agrees_with_the_engine(tmp_path, layout):
+    for relative in layout:
+        write(tmp_path, relative)
+    module = tmp_path / layout[-1]
+    expected = engine.package_of(module)
+    assert workspace.package_of_folder(str(module.parent)) == expected
