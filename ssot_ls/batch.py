@@ -28,7 +28,7 @@ from ssot_ls.rules import RuleSet
 from ssot_ls.text import LineIndex
 from ssot_ls.types import Finding
 from ssot_ls.workspace import (
-    PYTHON_SUFFIXES,
+    MARKDOWN_SUFFIXES,
     Document,
     SourceError,
     StaleDocumentError,
@@ -86,7 +86,7 @@ class CheckOptions:
 class FileOutcome:
     path: str  # absolute
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    fixed: Counter[str] = field(default_factory=Counter)  # codes fixed (or that would be)
+    fixed: dict[str, int] = field(default_factory=dict)  # codes fixed (or that would be)
     diff: str = ""
     changed: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -140,8 +140,9 @@ class FileChecker:
 
     @staticmethod
     def settings_of(folder: _Folder, absolute: str) -> str:
-        # Relative imports resolve against the package: a Python file's findings depend on it.
-        python = os.path.splitext(absolute)[1].lower() in PYTHON_SUFFIXES
+        # Relative imports resolve against the package: the findings of anything the engine
+        # reads as Python (all but Markdown) depend on it.
+        python = os.path.splitext(absolute)[1].lower() not in MARKDOWN_SUFFIXES
         settings = folder.settings.get(python)
         if settings is None:
             package = package_of_folder(folder.prefix[:-1] or os.sep) if python else None

@@ -3,6 +3,10 @@
 Exit codes: 0 clean, 1 findings (with `--diff`: something would change), 2 error (bad config,
 missing path, internal error). Errors are one line on stderr; set SSOT_LS_DEBUG=1 for the
 traceback. `check` never imports pygls: the server is imported only by `server`.
+
+This module parses arguments, runs the commands and prints; checking the files is
+`ssot_ls.batch`, the result cache `ssot_ls.cache` (it trusts an unchanged mtime and size, as
+ruff's does), the progress line `ssot_ls.progress_bar`.
 """
 
 from __future__ import annotations
@@ -60,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", type=Path, metavar="FILE",
                        help="use this config file (ssot-ls.toml or pyproject.toml) for every file")
     check.add_argument("--no-cache", action="store_true",
-                       help="ignore and do not write the result cache")
+                       help="ignore and do not write the result cache (which, like ruff's, "
+                            "takes an unchanged mtime and size for unchanged content)")
     check.add_argument("--exit-zero", action="store_true",
                        help="exit 0 even when findings remain")
     check.add_argument("--statistics", action="store_true",

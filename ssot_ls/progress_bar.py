@@ -22,10 +22,12 @@ class Progress:
         self.drawn = False
 
     def update(self, done: int, total: int | None = None) -> None:
+        if not self.enabled:
+            return
         if total is not None:
             self.total = total
         now = time.monotonic()
-        if not self.enabled or not self.total or now - self.started < PROGRESS_DELAY_SECONDS:
+        if not self.total or now - self.started < PROGRESS_DELAY_SECONDS:
             return
         if now - self.last_draw < 0.1 and done < self.total:
             return

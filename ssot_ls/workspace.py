@@ -28,8 +28,9 @@ ALWAYS_EXCLUDED = frozenset({
     ".git", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox",
     ".mypy_cache", ".ruff_cache", ".ssot-ls-cache",
 })
-SUPPORTED_SUFFIXES = frozenset({".py", ".pyi", ".md", ".markdown"})
 PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+SUPPORTED_SUFFIXES = PYTHON_SUFFIXES | MARKDOWN_SUFFIXES
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _TOO_LARGE = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, skipped"
 
