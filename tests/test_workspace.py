@@ -197,6 +197,29 @@ def test_included_filter_agrees_with_config(tmp_path, config_text):
         assert included(os.path.realpath(path)) == config.is_included(path), relative
 
 
+def test_config_resolver_caches_by_folder_string(tmp_path, monkeypatch):
+    write(tmp_path, "ssot-ls.toml", 'exclude = ["gen/**"]\n')
+    write(tmp_path, "sub/ssot-ls.toml", "markdown = false\n")
+    resolver = ConfigResolver()
+    top, sub = resolver.for_path(tmp_path), resolver.for_path(tmp_path / "sub")
+    assert (top.exclude, sub.markdown) == (("gen/**",), False)
+    assert resolver.for_file(tmp_path / "a.py") is top
+    assert resolver.for_path(write(tmp_path, "sub/deep/b.py")) is sub
+    monkeypatch.chdir(tmp_path)
+    assert resolver.for_file("sub/deep/c.py") is sub  # relative spellings share the entry
+
+    def no_disk(*args):
+        raise AssertionError("a known folder needs no file-system call")
+
+    for name in ("isdir", "isfile", "exists"):
+        monkeypatch.setattr(os.path, name, no_disk)
+    for index in range(100):
+        assert resolver.for_file(tmp_path / "sub" / "deep" / f"m{index}.py") is sub
+    resolver.invalidate()
+    monkeypatch.undo()
+    assert resolver.for_file(tmp_path / "a.py") is not top  # read again after invalidate()
+
+
 # ---------------------------------------------------------------------------- reading
 
 
