@@ -46,9 +46,9 @@ if TYPE_CHECKING:
 DEBUG_VARIABLE = "SSOT_LS_DEBUG"
 
 # Files to analyse (cache misses) before worker processes pay off. Measured on 2 cores:
-# starting the pool costs ~20 ms; a file costs ~0.06 ms when the byte prefilter drops it and
-# ~3 ms on average in the benchmark tree (a third of its files mention "factory" and get
-# parsed). At 50 files the worst case (nothing parsed) loses ~20 ms; a parsed tree gains.
+# starting the pool costs ~20 ms; a file costs ~0.03 ms when the byte prefilter drops it and
+# ~3 ms when it is parsed. At 50 files the worst case (nothing parsed) loses ~20 ms; a tree
+# where some files get parsed gains.
 PARALLEL_MIN_FILES = 50
 # Files per task sent to a worker: small enough that the workers finish together (a parsed
 # file takes ~3 ms, a dropped one ~0.05 ms), big enough that sending costs nothing (~0.1 ms).
@@ -61,7 +61,7 @@ def debugging() -> bool:
 
 
 def _engine() -> ModuleType:
-    from ssot_ls import engine  # with LibCST: ~0.3 s, paid only when a file needs it
+    from ssot_ls import engine  # 0.1-0.3 s of imports, paid only when a file needs it
 
     return engine
 
@@ -105,7 +105,7 @@ class _Folder:
 
     prefix: str  # the folder's absolute path and a separator: prefix + name is a file's
     config: Config
-    settings: dict[bool, str] = field(default_factory=dict)  # by "is Python": settings_hash
+    settings: dict[bool, str] = field(default_factory=dict)  # by "read as Python": settings_hash
 
 
 class FileChecker:
