@@ -24,7 +24,6 @@ from ssot_ls import report
 from ssot_ls.cache import CacheEntry, ResultCache, content_hash, findings_to_json, settings_hash
 from ssot_ls.config import Config, ConfigResolver
 from ssot_ls.report import Diagnostic
-from ssot_ls.rules import RuleSet
 from ssot_ls.text import LineIndex
 from ssot_ls.types import Finding
 from ssot_ls.workspace import (
@@ -208,7 +207,7 @@ class FileChecker:
                  raw: bytes) -> tuple[list[Finding], Document | None]:
         """The findings of the file's bytes (with their fixes when the output shows them),
         and its decoded text when that was needed."""
-        if not _may_match(config.rules, raw) and is_plain_utf8(path, raw):
+        if not config.rules.may_match(raw) and is_plain_utf8(path, raw):
             # The engine's own prefilter would drop the text: none of the rules' needles is
             # in it. In UTF-8 a byte search says the same, without decoding or a Path.
             return [], None
@@ -263,13 +262,6 @@ class FileChecker:
             return
         detail = traceback.format_exc() if debugging() else f"{type(err).__name__}: {err}"
         outcome.error = f"{path}: internal error: {detail}"
-
-
-def _may_match(rules: RuleSet, raw: bytes) -> bool:
-    """``rules.may_match(raw)``, after a plain substring search for the needles: that one
-    runs at memchr speed and rejects most files, the prefilter's whole-word regex (a
-    lookbehind at every byte) is ~30 times slower on a big tree."""
-    return any(needle in raw for needle in rules.needles) and rules.may_match(raw)
 
 
 def _locate_all(text: str, absolute: str, config: Config,
