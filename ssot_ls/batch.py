@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from ssot_ls import report
 from ssot_ls.cache import CacheEntry, ResultCache, content_hash, findings_to_json, settings_hash
 from ssot_ls.config import Config, ConfigResolver
+from ssot_ls.packages import package_of_folder
 from ssot_ls.report import Diagnostic
 from ssot_ls.text import LineIndex
 from ssot_ls.types import Finding
@@ -34,7 +35,6 @@ from ssot_ls.workspace import (
     WriteError,
     decode_document,
     is_plain_utf8,
-    package_of_folder,
     read_source,
     write_document,
 )

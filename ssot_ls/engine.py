@@ -6,7 +6,6 @@ CLI and the editor always agree.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 from ssot_ls.analysis import Analysis, analyze_python, is_suppressed, suppressions
 from ssot_ls.config import Config
 from ssot_ls.fixes import Fixer, verified
+from ssot_ls.packages import package_of
 from ssot_ls.text import LineIndex, apply_edits, diff_edits
 from ssot_ls.types import Applicability, Edit, Finding, Fix
 
@@ -49,26 +49,6 @@ def is_python(path: Path) -> bool:
 
 def is_markdown(path: Path) -> bool:
     return path.suffix.lower() in MARKDOWN_SUFFIXES
-
-
-@functools.lru_cache(maxsize=4096)
-def _package_of_folder(folder: Path) -> tuple[str, ...]:
-    parts: list[str] = []
-    current = folder
-    while (current / "__init__.py").is_file() and current.parent != current:
-        parts.insert(0, current.name)
-        current = current.parent
-    return tuple(parts)
-
-
-def package_of(path: Path) -> str | None:
-    """The dotted package a module lives in (package root: the first folder upward without
-    `__init__.py`); None for a top-level module, where relative imports cannot resolve."""
-    try:
-        parts = _package_of_folder(Path(path).absolute().parent)
-    except OSError:
-        return None
-    return ".".join(parts) or None
 
 
 def _units(text: str, path: Path, config: Config) -> Iterator[_Unit]:

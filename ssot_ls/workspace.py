@@ -8,7 +8,6 @@ changed after it was read, or to write anywhere outside the checked roots.
 from __future__ import annotations
 
 import codecs
-import functools
 import io
 import os
 import re
@@ -239,22 +238,6 @@ def _ancestor_ignores(real_root: str) -> _IgnoreChain:
     for folder in reversed(above):
         chain = chain.extended(folder)
     return chain.without_patterns_ignoring(real_root)
-
-
-@functools.lru_cache(maxsize=4096)
-def package_of_folder(folder: str) -> str | None:
-    """The dotted package of the modules in ``folder`` (absolute): the folders upward that
-    have an `__init__.py`; None at the top level. The engine's ``package_of`` without a
-    Path per file (and without importing the engine); a test keeps the two in step."""
-    parts: list[str] = []
-    current = folder
-    while os.path.isfile(os.path.join(current, "__init__.py")):
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        parts.append(os.path.basename(current))
-        current = parent
-    return ".".join(reversed(parts)) or None
 
 
 # ---------------------------------------------------------------------------- reading

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ssot_ls import engine, workspace
+from ssot_ls import engine, packages, workspace
 from ssot_ls.cache import (
     CacheEntry,
     ResultCache,
@@ -538,4 +538,4 @@ def test_package_of_folder_agrees_with_the_engine(tmp_path, layout):
         write(tmp_path, relative)
     module = tmp_path / layout[-1]
     expected = engine.package_of(module)
-    assert workspace.package_of_folder(str(module.parent)) == expected
+    assert packages.package_of_folder(str(module.parent)) == expected

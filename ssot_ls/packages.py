@@ -1,0 +1,31 @@
+"""Which package a module lives in, for resolving relative imports."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+
+@functools.lru_cache(maxsize=4096)
+def package_of_folder(folder: str) -> str | None:
+    """The dotted package of the modules in ``folder`` (absolute): the folders upward that
+    have an `__init__.py` (the package root is the first one without); None at the top
+    level, where relative imports cannot resolve."""
+    parts: list[str] = []
+    current = folder
+    while os.path.isfile(os.path.join(current, "__init__.py")):
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        parts.append(os.path.basename(current))
+        current = parent
+    return ".".join(reversed(parts)) or None
+
+
+def package_of(path: Path | str) -> str | None:
+    """The dotted package of the module at ``path``."""
+    try:
+        return package_of_folder(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return None
