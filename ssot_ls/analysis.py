@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 from ssot_ls.chunks import MIN_LINES, ChunkedSource
-from ssot_ls.positions import AstPositions
+from ssot_ls.positions import AstPositions, split_lines
 from ssot_ls.rules import Rule, RuleSet
 from ssot_ls.tolerant import tolerant_import_statements
-from ssot_ls.types import FindingKind, Severity
+from ssot_ls.types import FindingKind
 
 # `mock.patch("a.b.c")`, `patch.object(a.b, "c")`, `importlib.import_module("a.b")`
 _PATCH_FUNCS = {"patch", "import_module", "__import__"}
@@ -123,7 +123,7 @@ def resolve_relative(module: str | None, level: int, package: str | None) -> str
     if not package:
         return None
     parts = package.split(".")
-    if level - 1 > len(parts) - 1 and level - 1 >= len(parts):
+    if level - 1 >= len(parts):
         return None
     base = parts[: len(parts) - (level - 1)] if level > 1 else parts
     if not base:
@@ -136,7 +136,7 @@ def suppressions(text: str) -> dict[int, frozenset[str]]:
     if "ssot:" not in text and "noqa" not in text:
         return {}
     found: dict[int, frozenset[str]] = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(split_lines(text), 1):
         if "#" not in line:
             continue
         for match in _SUPPRESSION.finditer(line):
@@ -664,5 +664,3 @@ def _keywords_change(use: Use, rule: Rule) -> bool:
     passed = {k.arg for k in use.call.node.keywords}
     return bool(passed & (set(rule.rename_keywords) | set(rule.drop_keywords)))
 
-
-SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFORMATION: 2, Severity.HINT: 3}

@@ -24,8 +24,8 @@ DEFAULT_INCLUDE = ("**/*.py", "**/*.pyi", "**/*.md")
 DEFAULT_PRESETS = ("netra-websocket",)
 
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
-_DOTTED = re.compile(rf"^{_IDENTIFIER}(\.{_IDENTIFIER})*$")
-_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*[0-9]$")
+_DOTTED = re.compile(rf"{_IDENTIFIER}(\.{_IDENTIFIER})*")
+_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*[0-9]")
 _TOP_KEYS = {"presets", "include", "exclude", "extend-exclude", "markdown", "rules"}
 _RULE_KEYS = {
     "code", "old", "new", "await", "message", "severity", "calls", "when-keyword",
@@ -155,7 +155,10 @@ def load_config_file(path: Path) -> Config | None:
         line = int(match.group(1)) if match else len(raw_text.rstrip().splitlines()) or 1
         raise ConfigError(f"invalid TOML: {err}", path, line) from err
     if path.name == "pyproject.toml":
-        section = document.get("tool", {}).get("ssot-ls")
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError("expected a table", path, _KeyLocator(raw_text, "").key_line("tool"), "tool")
+        section = tool.get("ssot-ls")
         if section is None:
             return None
         prefix = "tool.ssot-ls."
@@ -217,7 +220,7 @@ def _split_path(value: Any, key: str, path: Path, locate: _KeyLocator,
     if not isinstance(value, str):
         raise _fail("expected a string \"module\" or \"module:name\"", path, locate, key, index)
     module, _, name = value.partition(":")
-    if not _DOTTED.match(module) or (name and not re.fullmatch(_IDENTIFIER, name)) or value.endswith(":"):
+    if not _DOTTED.fullmatch(module) or (name and not re.fullmatch(_IDENTIFIER, name)) or value.endswith(":"):
         raise _fail(f"malformed path {value!r}: expected \"pkg.module\" or \"pkg.module:name\"",
                     path, locate, key, index)
     return module, name or None
@@ -239,7 +242,7 @@ def _parse_rule(raw: Any, index: int, path: Path, locate: _KeyLocator) -> Rule:
             raise ConfigError(f"missing required key {required!r}", path,
                               locate.section_line(index), f"rules[{index}].{required}")
     code = raw["code"]
-    if not isinstance(code, str) or not _CODE.match(code):
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
         raise fail("expected a code like \"SSOT101\" (letters, then digits)", "code")
     old_module, old_name = _split_path(raw["old"], "old", path, locate, index)
     new_module = new_name = None

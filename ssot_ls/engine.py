@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssot_ls import workspace
 from ssot_ls.analysis import Analysis, analyze_python, is_suppressed, suppressions
 from ssot_ls.config import Config
 from ssot_ls.fixes import Fixer, verified
@@ -17,8 +18,8 @@ from ssot_ls.packages import package_of
 from ssot_ls.text import LineIndex, apply_edits, diff_edits
 from ssot_ls.types import Applicability, Edit, Finding, Fix
 
-PYTHON_SUFFIXES = {".py", ".pyi"}
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
+PYTHON_SUFFIXES = workspace.PYTHON_SUFFIXES
+MARKDOWN_SUFFIXES = workspace.MARKDOWN_SUFFIXES
 MAX_FIX_ROUNDS = 6
 
 

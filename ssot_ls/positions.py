@@ -9,10 +9,21 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def line_starts(text: str) -> list[int]:
-    """Offsets where each "\\n"-separated line starts (C-speed split, then running sums)."""
+    """Offsets where each line starts; lines end at \\r\\n, \\r or \\n (as in Python and LSP)."""
+    if "\r" in text:
+        return [0] + [match.end() for match in _LINE_BREAK.finditer(text)]
+    # The common case: a C-speed split, then running sums.
     starts = list(itertools.accumulate([len(line) + 1 for line in text.split("\n")], initial=0))
     starts.pop()
     return starts
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python's tokenizer sees them: not at form feeds or U+2028 (str.splitlines is)."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class AstPositions:
@@ -22,10 +33,7 @@ class AstPositions:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        if "\r" in text:
-            self._starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-        else:
-            self._starts = line_starts(text)
+        self._starts = line_starts(text)
 
     def offset(self, lineno: int, col_offset: int) -> int:
         if lineno - 1 >= len(self._starts):

@@ -76,12 +76,6 @@ class Rule:
         return self.when_keyword is not None
 
     @property
-    def rewrites_calls(self) -> bool:
-        return self.calls == "rewrite" and (
-            self.awaitable or self.is_call_rule or bool(self.rename_keywords) or bool(self.drop_keywords)
-        )
-
-    @property
     def doc_url(self) -> str:
         return self.url or DOCS_URL + self.code.lower()
 

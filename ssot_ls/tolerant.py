@@ -10,12 +10,14 @@ import ast
 import re
 from collections.abc import Iterator
 
+from ssot_ls.positions import split_lines
+
 _IMPORT_START = re.compile(r"^([ \t]*)(?:from[ \t]+[.\w]+[ \t]+import\b|import[ \t]+[\w])")
 _MAX_CONTINUATION_LINES = 100
 
 
 def tolerant_import_statements(text: str) -> Iterator[ast.Import | ast.ImportFrom]:
-    lines = text.splitlines()
+    lines = split_lines(text)
     index = 0
     while index < len(lines):
         match = _IMPORT_START.match(lines[index])

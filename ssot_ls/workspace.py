@@ -28,7 +28,7 @@ ALWAYS_EXCLUDED = frozenset({
     ".mypy_cache", ".ruff_cache", ".ssot-ls-cache",
 })
 PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
-MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})  # the engine and the server use these
 SUPPORTED_SUFFIXES = PYTHON_SUFFIXES | MARKDOWN_SUFFIXES
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _TOO_LARGE = f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, skipped"

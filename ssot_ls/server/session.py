@@ -14,14 +14,15 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from ssot_ls import workspace
 from ssot_ls.config import CONFIG_FILE_NAMES, Config, ConfigError, ConfigResolver
 from ssot_ls.server import convert
 from ssot_ls.server.settings import Settings
 from ssot_ls.text import LineIndex
 from ssot_ls.types import Finding
 
-PYTHON_SUFFIXES = (".py", ".pyi")
-MARKDOWN_SUFFIXES = (".md",)
+PYTHON_SUFFIXES = tuple(sorted(workspace.PYTHON_SUFFIXES))
+MARKDOWN_SUFFIXES = tuple(sorted(workspace.MARKDOWN_SUFFIXES))
 LANGUAGE_SUFFIX = {"python": ".py", "markdown": ".md"}
 
 
