@@ -6,6 +6,7 @@ CLI and the editor always agree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,12 +91,11 @@ def _split_group(group: str) -> tuple[int, str]:
     return int(index), inner
 
 
-def _document_lines(text: str, unit: _Unit) -> Callable[[int], int] | None:
+def _document_lines(index: Callable[[], LineIndex], unit: _Unit) -> Callable[[int], int] | None:
     """1-based document line of an offset in a fence's code (None: the unit is the file)."""
     if unit.fence is None:
         return None
-    index = LineIndex(text)
-    return lambda offset: index.line_of(unit.to_document(offset)) + 1
+    return lambda offset: index().line_of(unit.to_document(offset)) + 1
 
 
 def check_source(text: str, path: Path, config: Config) -> list[Finding]:
@@ -103,9 +103,10 @@ def check_source(text: str, path: Path, config: Config) -> list[Finding]:
     bad input: code that does not parse still has its import lines checked."""
     path = Path(path)
     findings: list[Finding] = []
+    document_index = functools.cache(lambda: LineIndex(text))  # built once, and only for fences
     for index, unit, analysis in _analysed_units(text, path, config):
         table = suppressions(unit.code)
-        fixer = Fixer(analysis, unit.package, _document_lines(text, unit))
+        fixer = Fixer(analysis, unit.package, _document_lines(document_index, unit))
         for raw in analysis.findings:
             code = raw.rule.code
             if is_suppressed(table, raw.line, code) or is_suppressed(table, raw.statement_line, code):
@@ -126,9 +127,10 @@ def check_source(text: str, path: Path, config: Config) -> list[Finding]:
     return findings
 
 
-def _fix_unit(unit: _Unit, analysis: Analysis, groups: list[str]) -> tuple[list[Edit], list[str]]:
+def _fix_unit(unit: _Unit, analysis: Analysis, groups: list[str],
+              fixer: Fixer | None = None) -> tuple[list[Edit], list[str]]:
     """Document edits for some groups of one unit, verified; the groups actually fixed."""
-    fixer = Fixer(analysis, unit.package)
+    fixer = fixer or Fixer(analysis, unit.package)
     edits, fixed = fixer.edits(groups)
     new_code = verified(unit.code, edits, must_parse=analysis.parsed) if edits else None
     if new_code is None and len(fixed) > 1:
@@ -147,39 +149,47 @@ def _fix_unit(unit: _Unit, analysis: Analysis, groups: list[str]) -> tuple[list[
     return document_edits, fixed
 
 
+def _group_fix(unit: _Unit, analysis: Analysis, fixer: Fixer, inner: str) -> Fix | None:
+    plan = fixer.plan(inner)
+    if plan.applicability is None:
+        return None
+    edits, fixed = _fix_unit(unit, analysis, [inner], fixer)
+    if not fixed:
+        return None
+    return Fix(plan.applicability, plan.title, tuple(edits))
+
+
 def fix_group(text: str, path: Path, config: Config, group: str) -> Fix | None:
     """The quick fix for one finding (its ``group``); None when there is none or it would not
     produce valid code."""
-    path = Path(path)
-    try:
-        unit_index, inner = _split_group(group)
-    except ValueError:
-        return None
-    for index, unit, analysis in _analysed_units(text, path, config):
-        if index != unit_index:
+    fixes = _fixes_by_group(text, Path(path), config, {group})
+    return fixes.get(group)
+
+
+def _fixes_by_group(text: str, path: Path, config: Config, groups: set[str]) -> dict[str, Fix | None]:
+    """Fixes for several groups, analysing each unit of the document once."""
+    wanted: dict[int, list[str]] = {}
+    for group in groups:
+        try:
+            unit_index, inner = _split_group(group)
+        except ValueError:
             continue
-        plan = Fixer(analysis, unit.package).plan(inner)
-        if plan.applicability is None:
-            return None
-        edits, fixed = _fix_unit(unit, analysis, [inner])
-        if not fixed:
-            return None
-        return Fix(plan.applicability, plan.title, tuple(edits))
-    return None
+        wanted.setdefault(unit_index, []).append(inner)
+    fixes: dict[str, Fix | None] = {}
+    for index, unit, analysis in _analysed_units(text, path, config):
+        if index not in wanted:
+            continue
+        fixer = Fixer(analysis, unit.package)
+        for inner in wanted[index]:
+            fixes[f"{index}|{inner}"] = _group_fix(unit, analysis, fixer, inner)
+    return fixes
 
 
 def fixes_for_findings(text: str, path: Path, config: Config, findings: list[Finding]) -> list[Finding]:
     """The same findings, with ``fix`` filled in where a fix exists."""
-    cache: dict[str, Fix | None] = {}
-    result = []
-    for finding in findings:
-        if finding.group is None or not finding.fixable:
-            result.append(finding)
-            continue
-        if finding.group not in cache:
-            cache[finding.group] = fix_group(text, path, config, finding.group)
-        result.append(finding.with_fix(cache[finding.group]))
-    return result
+    groups = {f.group for f in findings if f.group is not None and f.fixable}
+    fixes = _fixes_by_group(text, Path(path), config, groups) if groups else {}
+    return [f.with_fix(fixes.get(f.group)) if f.group in groups else f for f in findings]
 
 
 def fix_source(text: str, path: Path, config: Config, *, unsafe: bool = False,

@@ -61,6 +61,7 @@ class _Work:
     edits: list[Edit] = field(default_factory=list)
     rewritten_loads: dict[int, int] = field(default_factory=dict)  # id(binding) -> count
     unsafe: bool = False
+    planning: bool = False  # only deciding whether a fix exists: produce no text
 
 
 class Fixer:
@@ -82,7 +83,7 @@ class Fixer:
         cached = self._plans.get(group)
         if cached is None:
             try:
-                work = _Work()
+                work = _Work(planning=True)
                 self._collect(group, work)
                 applicability = Applicability.UNSAFE if work.unsafe else Applicability.SAFE
                 rule = self._rule_of(group)
@@ -264,6 +265,10 @@ class Fixer:
         wants_await = rule.awaitable and not call.awaited
         if wants_await and not call.async_context:
             raise NoFix(self._sync_reason(call, rule))
+        if wants_await or (rule.drop_keywords and any(k.arg in rule.drop_keywords for k in node.keywords)):
+            work.unsafe = True
+        if work.planning:
+            return  # planning only decides whether a fix exists: no LibCST on every keystroke
         from ssot_ls import cst_rewrites
 
         call_text = self.analysis.text[call.start:call.end]
@@ -271,9 +276,6 @@ class Fixer:
             call_text, new_local, dict(rule.rename_keywords), set(rule.drop_keywords))
         if wants_await:
             rewritten = f"(await {rewritten})" if call.needs_parens else f"await {rewritten}"
-            work.unsafe = True
-        if rule.drop_keywords and any(k.arg in rule.drop_keywords for k in node.keywords):
-            work.unsafe = True
         work.edits.append(Edit(call.start, call.end, rewritten))
 
     # -- helpers -------------------------------------------------------------------------
