@@ -530,14 +530,38 @@ def _from_import(move: _Move) -> str:
 
 
 def verified(text: str, edits: list[Edit], must_parse: bool) -> str | None:
-    """The text after the edits, or None when it would not parse (never offer a broken fix)."""
+    """The text after the edits, or None when it would not parse (never offer a broken fix).
+
+    In a file that is broken elsewhere (found only by parsing it whole), the statements the
+    edits touch must parse: the fix itself is sound, the rest of the file is the user's."""
     try:
         new_text = apply_edits(text, edits)
     except ValueError:
         return None
-    if must_parse:
-        try:
-            ast.parse(new_text)
-        except (SyntaxError, ValueError, RecursionError):
-            return None
+    broken = must_parse and not _parses(new_text)
+    if broken and (_parses(text) or not _edited_statements_parse(new_text, edits)):
+        return None
     return new_text
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _edited_statements_parse(new_text: str, edits: list[Edit]) -> bool:
+    from ssot_ls.chunks import ChunkedSource
+    from ssot_ls.positions import AstPositions
+
+    positions = AstPositions(new_text)
+    lines: list[int] = []
+    shift = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        start = edit.start + shift
+        lines.extend(range(positions.line_number(start),
+                           positions.line_number(start + len(edit.content)) + 1))
+        shift += len(edit.content) - (edit.end - edit.start)
+    return ChunkedSource(new_text, positions).parse(sorted(set(lines)))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ssot_ls.chunks import ChunkedSource
+from ssot_ls.positions import AstPositions
 from ssot_ls.rules import RuleSet
 from ssot_ls.types import Finding
 
@@ -86,9 +88,13 @@ def reuse_findings(old_text: str, old_findings: list[Finding], new_text: str, ru
     if markdown and ("`" in old_line or "~" in old_line):
         return None
     delta = len(new_text) - len(old_text)
-    if markdown and any(f.end > prefix for f in old_findings):
-        # Group ids of fences count from the fence's own code: an edit inside a fence would
-        # move them in ways only the fence parser knows.
+    if markdown and old_findings:
+        # Group ids of fences count from the fence's own code, and an edit inside a fence can
+        # change whether it parses: only the fence parser could tell.
+        return None
+    if not markdown and not (_statement_parses(old_text, prefix) and _statement_parses(new_text, prefix)):
+        # Typing `x = 1 +` can make the file stop (or start) parsing, which changes what can
+        # be fixed: only an edit whose top-level statement parses before and after is harmless.
         return None
     moved: list[Finding] = []
     for finding in old_findings:
@@ -100,6 +106,11 @@ def reuse_findings(old_text: str, old_findings: list[Finding], new_text: str, ru
         else:
             return None
     return moved
+
+
+def _statement_parses(text: str, offset: int) -> bool:
+    positions = AstPositions(text)
+    return ChunkedSource(text, positions).parse([positions.line_number(offset)])
 
 
 def _line_end(text: str, offset: int) -> int:
