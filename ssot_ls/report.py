@@ -285,7 +285,7 @@ def _sarif_rule(rule: Rule) -> dict:
         "id": rule.code,
         "shortDescription": {"text": rule.message_text()},
         "fullDescription": {"text": rule.describe()},
-        "helpUri": rule.doc_url,
+        **({"helpUri": rule.doc_url} if rule.doc_url else {}),
         "help": {"text": rule.describe()},
         "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
         "properties": {"fix": rule.fix_applicability_doc()},

@@ -76,8 +76,12 @@ class Rule:
         return self.when_keyword is not None
 
     @property
-    def doc_url(self) -> str:
-        return self.url or DOCS_URL + self.code.lower()
+    def doc_url(self) -> str | None:
+        """The rule's docs: its `url`, or the README section of a built-in rule (a rule of
+        your own has none unless you give it one)."""
+        if self.url:
+            return self.url
+        return DOCS_URL + self.code.lower() if self.origin.startswith("preset ") else None
 
     def fix_applicability(self) -> Applicability | None:
         """How this rule's fixes apply; None when the rule only reports."""
@@ -111,6 +115,11 @@ class Rule:
         extra = "; call sites are reported, not rewritten" if self.calls == "report" else ""
         if applicability is Applicability.SAFE:
             return "safe fix (applied by --fix)" + extra
+        if self.fix is None:
+            # Derived: only the fixes that insert `await` or drop arguments are unsafe.
+            why = "inserts `await`" if self.awaitable else "drops arguments"
+            return (f"unsafe where the fix {why} (applied by --fix --unsafe-fixes); "
+                    f"import-only fixes are safe{extra}")
         return "unsafe fix (applied by --fix --unsafe-fixes)" + extra
 
     def describe(self) -> str:
@@ -133,7 +142,8 @@ class Rule:
         lines.append(f"  severity: {self.severity.value}")
         if self.origin:
             lines.append(f"  from:     {self.origin}")
-        lines.append(f"  docs:     {self.doc_url}")
+        if self.doc_url:
+            lines.append(f"  docs:     {self.doc_url}")
         return "\n".join(lines)
 
 

@@ -131,7 +131,7 @@ def test_github_annotations_escape_and_map_severity():
 
 def test_sarif_rules_results_and_fixes():
     rule = Rule(code="SSOT001", old_module="old", old_name="f", new_module="new",
-                severity=Severity.ERROR)
+                severity=Severity.ERROR, url="https://wiki.example.com/ssot#f")
     fix = ReportedFix(Applicability.SAFE, "Use new.f",
                       (ReportedEdit("new", Location(3, 5), Location(3, 8)),))
     log = json.loads(report.format_sarif(
@@ -140,7 +140,7 @@ def test_sarif_rules_results_and_fixes():
     assert log["version"] == "2.1.0"
     assert run["columnKind"] == "unicodeCodePoints"
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["SSOT001"]
-    assert run["tool"]["driver"]["rules"][0]["helpUri"] == rule.doc_url
+    assert run["tool"]["driver"]["rules"][0]["helpUri"] == "https://wiki.example.com/ssot#f"
     first, second = run["results"]
     assert first["ruleIndex"] == 0 and "ruleIndex" not in second
     assert first["locations"][0]["physicalLocation"] == {

@@ -51,7 +51,8 @@ def _explain(finding: Finding, rule: Rule | None, markdown: bool) -> str:
         lines.append(f"Fix: {fix}")
         if rule is not None:
             lines += ["", "```text", rule.describe(), "```"]
-            lines += ["", f"[Rule documentation]({rule.doc_url})"]
+            if rule.doc_url:
+                lines += ["", f"[Rule documentation]({rule.doc_url})"]
         return "\n".join(lines)
     lines = [f"{finding.code} (ssot-ls): {finding.message}"]
     if replacement:
