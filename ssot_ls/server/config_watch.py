@@ -120,10 +120,13 @@ def report_error(ls: SsotLanguageServer, error: ConfigError) -> None:
                 diagnostics=[convert.config_error_diagnostic(error)],
             )
         )
+    if ls.session.has_good_config(error.path):
+        consequence = "keeping the last good configuration"
+    else:
+        consequence = "files under it are not checked until it is fixed"
     ls.window_show_message(
         types.ShowMessageParams(
-            type=types.MessageType.Error,
-            message=f"ssot-ls: {error} (keeping the last good configuration)",
+            type=types.MessageType.Error, message=f"ssot-ls: {error} ({consequence})",
         )
     )
 

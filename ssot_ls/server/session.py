@@ -241,6 +241,10 @@ class Session:
                 return config
         return self._last_good_for_folder.get(folder_key) or self._last_good.get(error.path)
 
+    def has_good_config(self, source: Path | None) -> bool:
+        """Was the config file ``source`` ever loaded without an error in this session?"""
+        return source in self._last_good
+
     def _record_error(self, error: ConfigError) -> None:
         known = self.config_errors.get(error.path)
         self.config_errors[error.path] = error
