@@ -11,6 +11,7 @@ a run answered from the cache never pays for it.
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from collections import Counter
@@ -20,10 +21,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from ssot_ls import report
+from ssot_ls import packages, report
 from ssot_ls.cache import CacheEntry, ResultCache, content_hash, findings_to_json, settings_hash
 from ssot_ls.config import Config, ConfigResolver
-from ssot_ls.packages import package_of_folder
 from ssot_ls.report import Diagnostic
 from ssot_ls.text import LineIndex
 from ssot_ls.types import Finding
@@ -38,6 +38,9 @@ from ssot_ls.workspace import (
     read_source,
     write_document,
 )
+
+# One run of the CLI sees one tree: each folder's package is looked up once.
+_package_of_folder = functools.lru_cache(maxsize=8192)(packages.package_of_folder)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -144,7 +147,7 @@ class FileChecker:
         python = os.path.splitext(absolute)[1].lower() not in MARKDOWN_SUFFIXES
         settings = folder.settings.get(python)
         if settings is None:
-            package = package_of_folder(folder.prefix[:-1] or os.sep) if python else None
+            package = _package_of_folder(folder.prefix[:-1] or os.sep) if python else None
             settings = folder.settings[python] = settings_hash(folder.config.fingerprint(), package)
         return settings
 

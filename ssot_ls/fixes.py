@@ -497,6 +497,8 @@ class Fixer:
             elif end < len(text):
                 end += 1
             return Edit(line_start, end, "")
+        if whole_line and text.startswith("#", after) and not statement.alone_in_block:
+            return Edit(statement.start, after, "")  # the line's comment stays, on its own
         return Edit(statement.start, statement.end, "pass")
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 
 
-@functools.lru_cache(maxsize=4096)
 def package_of_folder(folder: str) -> str | None:
     """The dotted package of the modules in ``folder`` (absolute): the folders upward that
     have an `__init__.py` (the package root is the first one without); None at the top
-    level, where relative imports cannot resolve."""
+    level, where relative imports cannot resolve. Not cached: a long-running server must see
+    an `__init__.py` that appears (a few stat calls; the CLI caches per run)."""
     parts: list[str] = []
     current = folder
     while os.path.isfile(os.path.join(current, "__init__.py")):
