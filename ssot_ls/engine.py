@@ -6,6 +6,7 @@ CLI and the editor always agree.
 
 from __future__ import annotations
 
+import ast
 import functools
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -240,9 +241,10 @@ def _wanted_groups(findings: list[Finding], unsafe: bool,
     return wanted
 
 
-def suppression_edit(text: str, path: Path, finding: Finding) -> Edit:
+def suppression_edit(text: str, path: Path, finding: Finding) -> Edit | None:
     """An edit that silences ``finding``: `# ssot: ignore[CODE]` on its line (Python), or the
-    `<!-- ssot: ignore[CODE] -->` comment before its fence (Markdown)."""
+    `<!-- ssot: ignore[CODE] -->` comment before its fence (Markdown). None when no comment
+    can go there: the line ends inside a string or is continued with a backslash."""
     path = Path(path)
     if is_markdown(path) and finding.group:
         unit_index, _ = _split_group(finding.group)
@@ -260,7 +262,23 @@ def suppression_edit(text: str, path: Path, finding: Finding) -> Edit:
         if close != -1:
             position = index.line_start(line) + close
             return Edit(position, position, f",{finding.code}")
-    return Edit(end, end, f"  # ssot: ignore[{finding.code}]")
+    edit = Edit(end, end, f"  # ssot: ignore[{finding.code}]")
+    if content.rstrip().endswith("\\") or not _comment_fits(text, edit):
+        return None
+    return edit
+
+
+def _comment_fits(text: str, edit: Edit) -> bool:
+    """A comment added at a line's end stays a comment: the code still parses the same way
+    (a comment inside a string literal would change the string, and not suppress anything)."""
+    try:
+        before = ast.dump(ast.parse(text))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True  # code that does not parse: nothing to compare, a line comment is the best bet
+    try:
+        return ast.dump(ast.parse(apply_edits(text, [edit]))) == before
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
 
 
 def _fence_config(path: Path) -> Config:

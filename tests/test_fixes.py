@@ -1161,3 +1161,21 @@ def test_no_fix_reason_in_a_fence_names_the_document_line(project):
     )
     findings = project.check(doc, "docs/guide.md")
     assert findings and all("(line 9)" in f.no_fix_reason for f in findings)
+
+
+@pytest.mark.parametrize("text", [
+    f"from {F} import create_websocket_manager, \\\n    WebSocketManagerFactory\n",
+    f'DOC = """\nimport x\n""" ; from {F} import create_websocket_manager\n',
+])
+def test_suppression_is_refused_where_a_comment_would_break_or_change_the_code(project, text):
+    path = project.root / "module.py"
+    for finding in project.check(text):
+        edit = suppression_edit(text, path, finding)
+        if edit is not None:  # where it is offered it parses and silences the finding
+            new_text = apply_edits(text, [edit])
+            ast.parse(new_text)
+            assert finding.code not in {f.code for f in project.check(new_text)
+                                        if f.start == finding.start}
+    first = project.check(text)[0]
+    if text.startswith("from"):
+        assert suppression_edit(text, path, first) is None  # the line ends in a backslash

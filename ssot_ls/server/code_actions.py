@@ -206,4 +206,5 @@ async def _suppression_edits(ls: SsotLanguageServer, snapshot: Snapshot, data: d
     finding = _finding_at(snapshot, findings, str(data.get("code")), data.get("range"))
     if finding is None:
         return []
-    return [engine.suppression_edit(snapshot.text, snapshot.analysis_path, finding)]
+    edit = engine.suppression_edit(snapshot.text, snapshot.analysis_path, finding)
+    return [edit] if edit is not None else []
