@@ -310,12 +310,10 @@ def _rules_table(rules: Sequence[Rule], config: Config) -> str:
 
 
 def run_server(args: argparse.Namespace) -> int:
-    args.host = args.port = None
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
         if not host or not port.isdigit():
             raise UsageError(f"--tcp expects HOST:PORT, got {args.tcp!r}")
-        args.host, args.port = host, int(port)
     from ssot_ls.server import serve  # pygls is imported only for the server
 
     result = serve(args)

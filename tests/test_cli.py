@@ -693,7 +693,7 @@ def test_server_subcommand_hands_over_to_serve(monkeypatch):
     monkeypatch.setitem(sys.modules, "ssot_ls.server", fake)
     assert cli.main(["server", "--tcp", "127.0.0.1:2087", "--log-level", "debug"]) == 0
     (args,) = received
-    assert (args.host, args.port, args.log_level) == ("127.0.0.1", 2087, "debug")
+    assert (args.tcp, args.log_level) == ("127.0.0.1:2087", "debug")
 
 
 # ---------------------------------------------------------------------------- cache, workers

@@ -13,13 +13,7 @@ import logging
 
 from ssot_ls.server.settings import LOG_LEVELS
 
-__all__ = ["add_arguments", "serve"]
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The `server` subcommand's options (for the CLI's argument parser)."""
-    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (debugging)")
-    parser.add_argument("--log-level", choices=sorted(LOG_LEVELS), help="log level (default: info)")
+__all__ = ["serve"]
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -32,11 +26,9 @@ def serve(args: argparse.Namespace) -> int:
     logs.configure_stderr(level, stderr_level=level if level_name else logging.WARNING)
     server = create_server()
     tcp = getattr(args, "tcp", None)
-    if tcp:
+    if tcp:  # checked by the CLI: HOST:PORT
         host, _, port = tcp.rpartition(":")
-        if not port.isdigit():
-            raise SystemExit(f"ssot-ls server: --tcp wants HOST:PORT, got {tcp!r}")
-        server.start_tcp(host or "127.0.0.1", int(port))
+        server.start_tcp(host, int(port))
     else:
         server.start_io()
     # LSP: exit code 0 only when `shutdown` came before `exit`.

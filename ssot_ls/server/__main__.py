@@ -1,9 +1,7 @@
-"""`python -m ssot_ls.server [--tcp HOST:PORT] [--log-level LEVEL]`."""
+"""`python -m ssot_ls.server [--tcp HOST:PORT] [--log-level LEVEL]`: the same as `ssot-ls server`."""
 
-import argparse
+import sys
 
-from ssot_ls.server import add_arguments, serve
+from ssot_ls.cli import main
 
-parser = argparse.ArgumentParser(prog="ssot-ls server", description="The ssot-ls language server.")
-add_arguments(parser)
-raise SystemExit(serve(parser.parse_args()))
+raise SystemExit(main(["server", *sys.argv[1:]]))
