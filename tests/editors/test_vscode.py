@@ -434,3 +434,10 @@ def test_without_a_server_one_message_names_the_install_command(
     assert "Error:" not in ours[0] and " at " not in ours[0], "a message, not a stack trace"
     # The status-bar item turns into an error mark that leads to the logs.
     assert "was not found" in missing_server_session.results["statusItem"]
+
+
+@pytest.mark.parametrize("script", ["compile", "lint", "test"])
+def test_extension_scripts_pass(vsix, script):
+    """`npm run compile`, `npm run lint` (tsc + eslint) and `npm test` (the extension's unit
+    tests) pass on the same `npm ci` install the package was built from."""
+    run_checked(["npm", "run", script], cwd=EXTENSION_DIR, timeout=BUILD_TIMEOUT_S)
