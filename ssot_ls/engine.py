@@ -102,12 +102,21 @@ def _document_lines(index: Callable[[], LineIndex], unit: _Unit) -> Callable[[in
 def check_source(text: str, path: Path, config: Config) -> list[Finding]:
     """Every finding in ``text`` (a .py/.pyi file or a Markdown document). Never raises on
     bad input: code that does not parse still has its import lines checked."""
-    path = Path(path)
+    return _check(text, Path(path), config)[0]
+
+
+_Analysed = tuple[int, _Unit, Analysis, Fixer]
+
+
+def _check(text: str, path: Path, config: Config) -> tuple[list[Finding], list[_Analysed]]:
+    """The findings, and the analysed units they came from (fixing reuses them)."""
     findings: list[Finding] = []
+    analysed: list[_Analysed] = []
     document_index = functools.cache(lambda: LineIndex(text))  # built once, and only for fences
     for index, unit, analysis in _analysed_units(text, path, config):
         table = suppressions(unit.code)
         fixer = Fixer(analysis, unit.package, _document_lines(document_index, unit))
+        analysed.append((index, unit, analysis, fixer))
         for raw in analysis.findings:
             code = raw.rule.code
             if is_suppressed(table, raw.line, code) or is_suppressed(table, raw.statement_line, code):
@@ -125,7 +134,7 @@ def check_source(text: str, path: Path, config: Config) -> list[Finding]:
                 fix_title=plan.title or None, group=f"{index}|{raw.group}",
             ))
     findings.sort(key=lambda f: (f.start, f.code))
-    return findings
+    return findings, analysed
 
 
 def _fix_unit(unit: _Unit, analysis: Analysis, groups: list[str],
@@ -200,27 +209,30 @@ def fix_source(text: str, path: Path, config: Config, *, unsafe: bool = False,
     current = text
     fixed_total = 0
     converged = False
+    remaining: list[Finding] | None = None  # the findings of `current`, once known
     for _ in range(MAX_FIX_ROUNDS):
-        findings = check_source(current, path, config)
+        findings, analysed = _check(current, path, config)
+        remaining = findings
         wanted = _wanted_groups(findings, unsafe, codes)
         if not wanted:
             converged = True
             break
         edits: list[Edit] = []
         fixed_groups: set[str] = set()
-        for index, unit, analysis in _analysed_units(current, path, config):
+        for index, unit, analysis, fixer in analysed:
             groups = [inner for unit_index, inner in wanted if unit_index == index]
             if not groups:
                 continue
-            unit_edits, fixed = _fix_unit(unit, analysis, groups)
+            unit_edits, fixed = _fix_unit(unit, analysis, groups, fixer)
             edits.extend(unit_edits)
             fixed_groups.update(f"{index}|{g}" for g in fixed)
         if not edits:
             break  # what is left cannot be applied (would not verify): stop, don't loop
         current = apply_edits(current, edits)
         fixed_total += sum(1 for f in findings if f.group in fixed_groups)
-    remaining = check_source(current, path, config) if current != text or not converged else \
-        check_source(text, path, config)
+        remaining = None
+    if remaining is None:  # the rounds ran out right after a change
+        remaining = check_source(current, path, config)
     if not converged:
         converged = not _wanted_groups(remaining, unsafe, codes)
     return FixResult(current, diff_edits(text, current), fixed_total, remaining, converged)
