@@ -57,6 +57,13 @@ class ChunkedSource:
             last += 1
         return first, last - 1
 
+    def chunk_text(self, line: int) -> tuple[int, str]:
+        """The first line and the text of the top-level statement around ``line``."""
+        first, last = self._chunk_of(line)
+        start = self._positions.line_start(first)
+        end = self._positions.line_start(last + 1) if last < self._line_count else len(self._text)
+        return first, self._text[start:end]
+
     def parse(self, lines: list[int]) -> bool:
         """Parse every chunk containing one of ``lines``; False if one does not parse."""
         for line in lines:

@@ -8,6 +8,8 @@ harmless this cheaply returns None, and the caller runs the full analysis.
 
 from __future__ import annotations
 
+import ast
+import functools
 import re
 from dataclasses import replace
 
@@ -110,7 +112,19 @@ def reuse_findings(old_text: str, old_findings: list[Finding], new_text: str, ru
 
 def _statement_parses(text: str, offset: int) -> bool:
     positions = AstPositions(text)
-    return ChunkedSource(text, positions).parse([positions.line_number(offset)])
+    _, statement = ChunkedSource(text, positions).chunk_text(positions.line_number(offset))
+    return _parses(statement)
+
+
+@functools.lru_cache(maxsize=16)
+def _parses(statement: str) -> bool:
+    """Keyed by the statement's text: while typing, one keystroke's new statement is the next
+    keystroke's old one, so each keystroke parses once."""
+    try:
+        ast.parse(statement)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _line_end(text: str, offset: int) -> int:
