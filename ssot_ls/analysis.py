@@ -655,10 +655,10 @@ def _use_needs_change(use: Use) -> bool:
     renamed = use.binding.local == (rule.old_name or "") and rule.target_name != rule.old_name
     if renamed:
         return True
-    return use.call is not None and (rule.awaitable or rule.calls == "report" or _keywords_change(use, rule))
+    return use.call is not None and (rule.awaitable or rule.calls == "report" or keywords_change(use, rule))
 
 
-def _keywords_change(use: Use, rule: Rule) -> bool:
+def keywords_change(use: Use, rule: Rule) -> bool:
     if use.call is None or not (rule.rename_keywords or rule.drop_keywords):
         return False
     passed = {k.arg for k in use.call.node.keywords}

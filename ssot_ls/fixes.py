@@ -24,7 +24,7 @@ from ssot_ls.analysis import (
     ImportStatement,
     StringTarget,
     Use,
-    _keywords_change,
+    keywords_change,
     resolve_relative,
 )
 from ssot_ls.rules import Rule
@@ -312,7 +312,7 @@ class Fixer:
                 work.rewritten_loads[key] = work.rewritten_loads.get(key, 0) + 1
             if rule.awaitable and call is None:
                 work.unsafe = True  # a reference to a now-async callable changes behaviour
-            if call is not None and call.start == use.start and _keywords_change(use, rule):
+            if call is not None and call.start == use.start and keywords_change(use, rule):
                 self._rewrite_call_site(call, new_local, rule, work)
                 continue
             wants_await = rule.awaitable and call is not None and not call.awaited
