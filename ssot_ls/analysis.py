@@ -2,7 +2,9 @@
 
 Detection uses the stdlib `ast` (several times faster than LibCST); LibCST is only used
 when a fix is actually computed (see `fixes.py`). The result, `Analysis`, keeps what the fixer
-needs: the import statements, the bindings they create and every use that must change.
+needs: the import statements, the bindings they create, every use that sees each binding
+(resolved scope by scope, as Python does), and the scopes themselves, so that a fix can check
+that a name it introduces captures nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from ssot_ls.chunks import MIN_LINES, ChunkedSource
 from ssot_ls.positions import AstPositions, split_lines
 from ssot_ls.rules import Rule, RuleSet
+from ssot_ls.scopes import Scope, ScopeBuilder, ScopeMap, resolve
 from ssot_ls.tolerant import tolerant_import_statements
 from ssot_ls.types import FindingKind
 
@@ -23,6 +26,10 @@ _PATCH_FUNCS = {"patch", "import_module", "__import__"}
 _SUPPRESSION = re.compile(
     r"#\s*(?:ssot:\s*ignore(?:\[(?P<ssot>[^\]]*)\])?|noqa(?::\s*(?P<noqa>[A-Za-z0-9_\-, ]+))?)",
 )
+# A string that is nothing but a dotted path, or an entry point `pkg.mod:attr`.
+_DOTTED_STRING = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?"
+                            r"|[A-Za-z_]\w*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
+_STAR_IMPORT = re.compile(r"\bimport[ \t(\\]*\*")
 ALL_CODES = frozenset({"*"})
 
 
@@ -36,6 +43,7 @@ class ImportStatement:
     top_level: bool
     first_line: int
     alone_in_block: bool = False  # deleting it would leave an empty block: write `pass`
+    scope: Scope | None = None  # the scope it binds in (None: the code does not parse)
 
 
 @dataclass(eq=False)
@@ -43,30 +51,45 @@ class Binding:
     """A local name bound by one alias of an import that touches a rule."""
 
     statement: ImportStatement
-    index: int  # alias position in the statement
+    index: int  # alias position in the statement; -1 for a star import
     local: str
     qualified: str  # what the local name refers to, e.g. "pkg.mod" or "pkg.mod.name"
-    is_module: bool  # `import a.b [as m]` or `from a import b` where a.b is a ruled module
+    is_module: bool  # `import a.b [as m]`, or `from a import b` where a.b is a (parent of a) ruled module
     start: int  # the alias (`name as x`) in the text
     end: int
+    path: str  # the dotted path the alias imports: `a.b.c` of `import a.b.c`, `m.x` of `from m import x`
     rule: Rule | None = None  # the rule flagging the import itself, if any
     uses: list[Use] = field(default_factory=list)
+    loads: int = 0  # every read that sees this binding, ruled or not
 
     @property
     def group(self) -> str:
         return f"import:{self.statement.start}:{self.index}"
 
+    @property
+    def scope(self) -> Scope | None:
+        return self.statement.scope
+
 
 @dataclass(eq=False)
 class Use:
-    """An expression naming a ruled name through a binding: `name`, `m.name`, `a.b.name`."""
+    """An expression naming something through a binding: `name`, `m.name`, `a.b.name`."""
 
     binding: Binding
-    start: int
-    end: int
-    qualified: str
-    rule: Rule | None  # name rule that maps this use, None if unmapped
+    start: int | None  # None: cannot be rewritten in place (a string annotation with escapes)
+    end: int | None
+    qualified: str  # the dotted path it names
+    rule: Rule | None  # the most specific rule for `qualified`, if any
+    target: str | None  # the path `qualified` becomes under that rule (None: no replacement)
+    scope: Scope | None
+    line: int
     call: Call | None = None  # set when the expression is the callee of a call
+    in_annotation: bool = False
+    root_end: int | None = None  # end of the local name at the start of the use
+
+    @property
+    def rewritable(self) -> bool:
+        return self.start is not None
 
 
 @dataclass(eq=False)
@@ -76,8 +99,12 @@ class Call:
     node: ast.Call
     awaited: bool  # already inside `await`
     needs_parens: bool  # `(await f()).x`, `(await f())[0]`, `(await f())()`
-    async_context: bool  # innermost function is `async def` (await is allowed here)
-    caller: str | None  # name of the enclosing function, for messages
+    scope: Scope
+    header_of: str | None = None  # in a default, decorator or annotation of this `async def`
+
+    @property
+    def async_context(self) -> bool:
+        return self.scope.awaits_allowed()
 
 
 @dataclass(eq=False)
@@ -87,6 +114,7 @@ class StringTarget:
     value: str
     replacement: str | None
     rule: Rule
+    dotted: bool = False  # a bare dotted-path string, not an argument of mock.patch/import_module
 
 
 @dataclass(eq=False)
@@ -111,9 +139,10 @@ class Analysis:
     strings: list[StringTarget]
     call_findings: list[tuple[Rule, Use]]
     findings: list[RawFinding]
-    bound_names: dict[str, int]  # how many times each name is bound anywhere in the file
-    name_loads: dict[str, int]  # how many times each name is read anywhere in the file
+    scopes: ScopeMap | None = None  # None when the code does not parse
+    exported: frozenset[str] = frozenset()  # names listed in the module's `__all__`
     tree: ast.Module | None = None
+    names: frozenset[str] = frozenset()  # the names whose bindings and reads `scopes` tracks
 
 
 def resolve_relative(module: str | None, level: int, package: str | None) -> str | None:
@@ -173,6 +202,25 @@ def _imported_modules(body: list[ast.stmt], package: str | None) -> set[str]:
     return modules
 
 
+def _lines_with(text: str, positions: AstPositions, words: set[str]) -> list[int]:
+    """Sorted 1-based lines on which one of ``words`` stands as a whole word."""
+    line_number = positions.line_number
+    lines: set[int] = set()
+    # str.find per word beats one regex alternation by far on big files.
+    for word in words:
+        if not word:
+            continue
+        position = text.find(word)
+        while position != -1:
+            end = position + len(word)
+            before = text[position - 1] if position else " "
+            after = text[end] if end < len(text) else " "
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                lines.add(line_number(position))
+            position = text.find(word, end)
+    return sorted(lines)
+
+
 class _Analyzer:
     def __init__(self, text: str, rules: RuleSet, package: str | None) -> None:
         self.text = text
@@ -180,48 +228,20 @@ class _Analyzer:
         self.package = package
         self.positions = AstPositions(text)
         self.statements: list[ImportStatement] = []
-        self.bindings: dict[str, Binding] = {}
         self.all_bindings: list[Binding] = []
         self.strings: list[StringTarget] = []
         self.call_findings: list[tuple[Rule, Use]] = []
-        self.bound_names: dict[str, int] = {}
-        self.name_loads: dict[str, int] = {}
+        self.exported: set[str] = set()
         # Modules imported by the `try:` bodies around the current `except ImportError:`.
         self.fallback_context: list[set[str]] = []
-        self.function_stack: list[tuple[str, bool]] = []  # (name, is_async)
-        # Sorted 1-based lines that can matter; statements elsewhere are skipped unvisited.
         self.needle_lines: list[int] | None = None
         self.word_lines: list[int] | None = None
-
-    def lines_with(self, words: set[str]) -> list[int]:
-        """Sorted 1-based lines on which one of ``words`` stands as a whole word."""
-        text = self.text
-        line_number = self.positions.line_number
-        lines: set[int] = set()
-        # str.find per word beats one regex alternation by far on big files.
-        for word in words:
-            if not word:
-                continue
-            position = text.find(word)
-            while position != -1:
-                end = position + len(word)
-                before = text[position - 1] if position else " "
-                after = text[end] if end < len(text) else " "
-                if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
-                    lines.add(line_number(position))
-                position = text.find(word, end)
-        return sorted(lines)
-
-    @staticmethod
-    def _touches(lines: list[int] | None, node: ast.AST) -> bool:
-        if lines is None or not hasattr(node, "end_lineno"):
-            return True
-        first = node.lineno
-        decorators = getattr(node, "decorator_list", None)
-        if decorators:  # decorators sit above the `def` line
-            first = min(first, *(d.lineno for d in decorators))
-        index = bisect.bisect_left(lines, first)
-        return index < len(lines) and lines[index] <= node.end_lineno
+        self.names: frozenset[str] = frozenset()
+        self.scopes: ScopeMap | None = None
+        self._pending: list[tuple[ast.Name, Scope, _Chain]] = []
+        self._locals: set[str] = set()
+        self._pending_patch_objects: list[tuple[ast.Call, Scope]] = []
+        self._builder: ScopeBuilder | None = None
 
     # -- imports -----------------------------------------------------------------------
     def import_statement(self, node: ast.Import | ast.ImportFrom, top_level: bool,
@@ -251,12 +271,10 @@ class _Analyzer:
         for index, alias in enumerate(node.names):
             alias_start, alias_end = self.positions.node_range(alias)
             if isinstance(node, ast.Import):
-                qualified = alias.name
+                path = alias.name
                 local = alias.asname or alias.name.split(".")[0]
+                qualified = alias.name if alias.asname else local
                 is_module = True
-                rule = self.rules.module_rule(alias.name)
-                if alias.asname is None:
-                    qualified = alias.name.split(".")[0]
             else:
                 assert module is not None
                 if alias.name == "*":
@@ -267,21 +285,25 @@ class _Analyzer:
                         self._star(statement, rule, alias_start, alias_end)
                     continue
                 local = alias.asname or alias.name
-                qualified = f"{module}.{alias.name}"
-                # `from pkg import mod` where pkg.mod is itself a ruled module binds a module;
-                # a name imported from a ruled module is just a name.
-                is_module = qualified in self.rules.modules and (module, alias.name) not in self.rules.by_name
-                rule = self.rules.by_module.get(qualified) if is_module else \
-                    self.rules.rule_for(module, alias.name)
+                path = qualified = f"{module}.{alias.name}"
+                # `from pkg import mod` where pkg.mod is itself a ruled module (or a package
+                # above one) binds a module; a name imported from a ruled module is just a name.
+                is_module = (qualified in self.rules.modules or qualified in self.rules.parents) and \
+                    (module, alias.name) not in self.rules.by_name
+            rule = self.rules.map_dotted(path)[0]
             if rule is not None and self._exempt(rule, in_fallback):
                 continue
-            binding = Binding(statement, index, local, qualified, is_module, alias_start, alias_end, rule)
+            if rule is None and not self.rules.touches(path) and (module, alias.name) not in \
+                    self.rules.call_rules:
+                continue  # `import os, old.mod`: only the ruled alias binds anything we track
+            binding = Binding(statement, index, local, qualified, is_module, alias_start, alias_end,
+                              path, rule)
             self.all_bindings.append(binding)
-            self.bindings[local] = binding
 
     def _exempt(self, rule: Rule, in_fallback: bool) -> bool:
-        """A compatibility fallback after the canonical import was tried is not a use."""
-        if not in_fallback:
+        """A compatibility fallback after the canonical import was tried is not a use, while
+        the old module still exists (a rule says `removed = true` once it does not)."""
+        if not in_fallback or rule.removed:
             return False
         tried = self.fallback_context[-1]
         if rule.new_module is None:
@@ -289,81 +311,133 @@ class _Analyzer:
         return any(m == rule.new_module or m.startswith(rule.new_module + ".") for m in tried)
 
     def _star(self, statement: ImportStatement, rule: Rule, start: int, end: int) -> None:
-        binding = Binding(statement, -1, "*", statement.module or "", True, start, end, rule)
+        binding = Binding(statement, -1, "*", statement.module or "", True, start, end,
+                          statement.module or "", rule)
         self.all_bindings.append(binding)
 
-    # -- expressions -------------------------------------------------------------------
-    def qualified_name(self, node: ast.expr) -> tuple[str, Binding] | None:
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        binding = self.bindings.get(node.id)
-        if binding is None:
-            return None
-        parts.append(binding.qualified)
-        return ".".join(reversed(parts)), binding
+    # -- the walk over expressions -----------------------------------------------------
+    def _on_node(self, node: ast.AST, scope: Scope, stack: list[ast.AST]) -> None:
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id in self._locals:
+                self._pending.append((node, scope, _Chain.of(stack)))
+        elif isinstance(node, ast.Call):
+            self.string_target(node, scope)
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, str):
+                self._dotted_string(node, stack)
+        elif isinstance(node, ast.List | ast.Tuple) and scope.parent is None:
+            self._dunder_all(node, stack)
 
-    def reference(self, node: ast.expr, parent: ast.AST | None, grandparent: ast.AST | None) -> bool:
-        """Record `node` if it names something ruled; True when it was handled."""
-        resolved = self.qualified_name(node)
-        if resolved is None:
-            return False
-        qualified, binding = resolved
-        module, _, name = qualified.rpartition(".")
-        rule = self.rules.by_name.get((module, name))
-        call_rule = self.rules.call_rules.get((module, name))
-        if binding.is_module and rule is None and call_rule is None and qualified != binding.qualified \
-                and self.rules.module_rule(qualified) is None:
-            return False  # an attribute the rules do not know: not a use of anything ruled
+    def _dunder_all(self, node: ast.List | ast.Tuple, stack: list[ast.AST]) -> None:
+        """`__all__ = ["name"]` exports a name: renaming its binding would change the API."""
+        parent = stack[-2] if len(stack) > 1 else None
+        if isinstance(parent, ast.Assign):
+            targets = parent.targets
+        elif isinstance(parent, ast.AugAssign | ast.AnnAssign):
+            targets = [parent.target]
+        else:
+            return
+        if parent.value is not node or not any(isinstance(t, ast.Name) and t.id == "__all__"
+                                               for t in targets):
+            return
+        self.exported.update(e.value for e in node.elts
+                             if isinstance(e, ast.Constant) and isinstance(e.value, str))
+
+    def _resolve_uses(self) -> None:
+        """Attach each read to the binding it sees, now that every scope's bindings are known."""
+        by_scope: dict[tuple[int, str], list[Binding]] = {}
+        for binding in self.all_bindings:
+            if binding.scope is not None and binding.index >= 0:
+                by_scope.setdefault((id(binding.scope), binding.local), []).append(binding)
+        for node, scope, chain in self._pending:
+            seen = resolve(node.id, scope)
+            candidates = by_scope.get((id(seen), node.id)) if seen is not None else None
+            if candidates:
+                self._reference(node, scope, chain, self._pick(candidates, chain))
+        assert self.scopes is not None
+        for name in self._locals:
+            for load in self.scopes.loads_of(name):
+                if not load.in_annotation:
+                    continue
+                seen = resolve(name, load.scope)
+                candidates = by_scope.get((id(seen), name)) if seen is not None else None
+                if candidates:
+                    binding = candidates[-1]
+                    binding.loads += 1
+                    rule, target = self._rule_of(binding.qualified)
+                    binding.uses.append(Use(binding, load.start, load.end, binding.qualified, rule,
+                                            target, load.scope, load.line, in_annotation=True,
+                                            root_end=load.end))
+        for call, scope in self._pending_patch_objects:
+            self._patch_object(call, scope, by_scope)
+
+    @staticmethod
+    def _pick(candidates: list[Binding], chain: _Chain) -> Binding:
+        """Of several imports binding one name in one scope (`import a.b`, `import a.c`), the
+        one whose path the use spells; else the last (flow-insensitively, the one that wins)."""
+        if len(candidates) == 1:
+            return candidates[0]
+        spelled = _dotted_text(chain.nodes[0])
+        if spelled:
+            for binding in sorted(candidates, key=lambda b: -len(b.path)):
+                if spelled == binding.path or spelled.startswith(binding.path + "."):
+                    return binding
+        return candidates[-1]
+
+    def _rule_of(self, qualified: str) -> tuple[Rule | None, str | None]:
+        return self.rules.map_dotted(qualified)
+
+    def _reference(self, name: ast.Name, scope: Scope, chain: _Chain, binding: Binding) -> None:
+        """Record a read of ``binding``: the shortest prefix of its attribute chain that a name
+        rule names, else the whole chain (a module rule, or nothing ruled at all)."""
+        binding.loads += 1
+        nodes = chain.nodes
+        if not binding.is_module:
+            self._use(binding, len(nodes) - 1, binding.qualified, scope, chain)
+            return
+        for k in range(len(nodes) - 2, -1, -1):
+            qualified = _qualified(nodes[k], binding.qualified)
+            module, _, attribute = qualified.rpartition(".")
+            if (module, attribute) in self.rules.by_name or (module, attribute) in self.rules.call_rules:
+                self._use(binding, k, qualified, scope, chain)
+                return
+        self._use(binding, 0, _qualified(nodes[0], binding.qualified), scope, chain)
+
+    def _use(self, binding: Binding, k: int, qualified: str, scope: Scope, chain: _Chain) -> None:
+        node = chain.nodes[k]
+        parent, grandparent = chain.parents_of(k)
         start, end = self.positions.node_range(node)
+        root_end = self.positions.node_range(chain.nodes[-1])[1]
         call = None
         if isinstance(parent, ast.Call) and parent.func is node:
-            call = self._call(parent, grandparent)
-        use = Use(binding, start, end, qualified, rule, call)
+            call = self._call(parent, grandparent, scope)
+        rule, target = self._rule_of(qualified)
+        use = Use(binding, start, end, qualified, rule, target, scope, node.lineno, call,
+                  root_end=root_end)
         binding.uses.append(use)
+        module, _, attribute = qualified.rpartition(".")
+        call_rule = self.rules.call_rules.get((module, attribute))
         if call_rule is not None and call is not None and any(
             k.arg == call_rule.when_keyword for k in call.node.keywords
         ):
             self.call_findings.append((call_rule, use))
-        return True
 
-    def _dunder_all(self, node: ast.Assign | ast.AugAssign | ast.AnnAssign) -> None:
-        """`__all__ = ["name"]` exports a ruled name: the string follows a rename."""
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
-            return
-        if not isinstance(node.value, ast.List | ast.Tuple):
-            return
-        for element in node.value.elts:
-            if not (isinstance(element, ast.Constant) and isinstance(element.value, str)):
-                continue
-            binding = self.bindings.get(element.value)
-            if binding is None or binding.is_module:
-                continue
-            module, _, name = binding.qualified.rpartition(".")
-            rule = self.rules.by_name.get((module, name))
-            start, end = self.positions.node_range(element)
-            if rule is not None and self.text[start + 1:end - 1] == element.value:
-                binding.uses.append(Use(binding, start + 1, end - 1, binding.qualified, rule))
-
-    def _call(self, node: ast.Call, parent: ast.AST | None) -> Call:
+    def _call(self, node: ast.Call, parent: ast.AST | None, scope: Scope) -> Call:
         start, end = self.positions.node_range(node)
         awaited = isinstance(parent, ast.Await)
         needs_parens = (
             isinstance(parent, ast.Attribute | ast.Subscript)
             and getattr(parent, "value", None) is node
         ) or (isinstance(parent, ast.Call) and parent.func is node)
-        name, is_async = self.function_stack[-1] if self.function_stack else (None, False)
-        return Call(start, end, node, awaited, needs_parens, is_async, name)
+        header = self._builder.header_of if self._builder is not None else None
+        return Call(start, end, node, awaited, needs_parens, scope, header)
 
-    def string_target(self, node: ast.Call) -> None:
+    # -- strings -----------------------------------------------------------------------
+    def string_target(self, node: ast.Call, scope: Scope) -> None:
         func = node.func
         func_name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         if func_name == "object" and isinstance(func, ast.Attribute):
-            self._patch_object(node)
+            self._pending_patch_objects.append((node, scope))
             return
         if func_name not in _PATCH_FUNCS and not (
             isinstance(func, ast.Attribute) and func.attr == "dict"
@@ -375,12 +449,38 @@ class _Analyzer:
         target = node.args[0]
         if not (isinstance(target, ast.Constant) and isinstance(target.value, str)):
             return
+        self._string(target, dotted=False)
+
+    def _dotted_string(self, node: ast.Constant, stack: list[ast.AST]) -> None:
+        """A string whose whole value is a dotted path (settings, dictConfig, entry points);
+        prose that mentions a module, docstrings and f-string pieces are not paths."""
+        value = node.value
+        if len(value) > 300 or not _DOTTED_STRING.fullmatch(value):
+            return
+        parent = stack[-2] if len(stack) > 1 else None
+        if isinstance(parent, ast.Expr | ast.JoinedStr) or (self._builder and self._builder.in_annotation):
+            return
+        if isinstance(parent, ast.Call) and parent.args and parent.args[0] is node and \
+                _called_name(parent) in (_PATCH_FUNCS | {"dict"}):
+            return  # the argument of mock.patch / import_module: its own kind of target
+        self._string(node, dotted=True)
+
+    def _string(self, target: ast.Constant, dotted: bool) -> None:
         value = target.value
         if not self.rules.may_match(value):
             return
-        rule, replacement = self._map_dotted(value)
+        module_path, colon, attribute = value.partition(":")
+        rule, replacement = self.rules.map_dotted(module_path + ("." + attribute if colon else ""))
         if rule is None or not rule.strings:
             return
+        if colon and replacement is not None:
+            # An entry point keeps its form: the module, a colon, then the attribute path.
+            moved = self.rules.map_dotted(module_path)[1] or module_path
+            if replacement.startswith(moved + "."):
+                replacement = f"{moved}:{replacement[len(moved) + 1:]}"
+            else:
+                rule_module = rule.new_module or ""
+                replacement = f"{rule_module}:{replacement[len(rule_module) + 1:]}"
         start, end = self.positions.node_range(target)
         raw = self.text[start:end]
         # Offsets of the contents: only plain one-line literals whose source equals the value.
@@ -388,19 +488,26 @@ class _Analyzer:
         if inner_start < 0 or "\\" in raw:
             return
         self.strings.append(StringTarget(start + inner_start, start + inner_start + len(value),
-                                         value, replacement, rule))
+                                         value, replacement, rule, dotted))
 
-    def _patch_object(self, node: ast.Call) -> None:
+    def _patch_object(self, node: ast.Call, scope: Scope,
+                      by_scope: dict[tuple[int, str], list[Binding]]) -> None:
         """`patch.object(module, "name")` patches a ruled name: flag the name string."""
         if len(node.args) < 2:
             return
         target, attribute = node.args[0], node.args[1]
         if not (isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)):
             return
-        resolved = self.qualified_name(target)
-        if resolved is None:
+        root = target
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
             return
-        qualified = f"{resolved[0]}.{attribute.value}"
+        seen = resolve(root.id, scope)
+        candidates = by_scope.get((id(seen), root.id)) if seen is not None else None
+        if not candidates:
+            return
+        qualified = f"{_qualified(target, candidates[-1].qualified)}.{attribute.value}"
         module, _, name = qualified.rpartition(".")
         rule = self.rules.by_name.get((module, name))
         if rule is None or not rule.strings:
@@ -408,64 +515,54 @@ class _Analyzer:
         start, end = self.positions.node_range(attribute)
         self.strings.append(StringTarget(start + 1, end - 1, attribute.value, None, rule))
 
-    def _map_dotted(self, value: str) -> tuple[Rule | None, str | None]:
-        """Longest ruled prefix of a dotted path, and the path it becomes."""
-        parts = value.split(".")
-        for cut in range(len(parts), 0, -1):
-            module, rest = ".".join(parts[:cut]), parts[cut:]
-            if rest:
-                rule = self.rules.by_name.get((module, rest[0]))
-                if rule is not None:
-                    if rule.new_module is None:
-                        return rule, None
-                    return rule, ".".join([rule.new_module, rule.target_name or rest[0], *rest[1:]])
-            rule = self.rules.by_module.get(module)
-            if rule is not None:
-                if rule.new_module is None:
-                    return rule, None
-                return rule, ".".join([rule.new_module, *rest])
-        return None, None
-
     # -- traversal ---------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
-        self.needle_lines = self.lines_with(self._needles())
+        self.needle_lines = _lines_with(self.text, self.positions, set(self.rules.segments))
         self._walk_body(tree.body, top_level=True, module_body=True)
-        self.word_lines = self.lines_with(self._words())
+        self._prepare_walk()
         self._visit_module(tree)
 
     def run_partial(self, chunks: ChunkedSource) -> ast.Module | None:
         """The same as `run`, parsing only the top-level statements on interesting lines;
         None when one of them does not parse (the caller then parses the whole file)."""
-        self.needle_lines = self.lines_with(self._needles())
+        self.needle_lines = _lines_with(self.text, self.positions, set(self.rules.segments))
         if not chunks.parse(self.needle_lines):
             return None
         self._walk_body(chunks.module().body, top_level=True, module_body=True)
-        self.word_lines = self.lines_with(self._words())
-        if not chunks.parse(self.word_lines):
+        self._prepare_walk()
+        if not chunks.parse(self.word_lines or []):
             return None
         tree = chunks.module()
         self._visit_module(tree)
         return tree
 
-    def _needles(self) -> set[str]:
-        return {n.decode() for n in self.rules.needles}
+    def _prepare_walk(self) -> None:
+        self._locals = {b.local for b in self.all_bindings if b.index >= 0}
+        self.names = frozenset(self._words())
+        lines = set(_lines_with(self.text, self.positions, set(self.names)))
+        for match in _STAR_IMPORT.finditer(self.text):
+            lines.add(self.positions.line_number(match.start()))
+        self.word_lines = sorted(lines)
 
     def _words(self) -> set[str]:
-        """Words on the lines that can hold a use, or matter to a fix (bound names, the
-        canonical imports a fix merges into)."""
-        words = self._needles() | set(self.bindings) | {b.local for b in self.all_bindings}
+        """The names whose bindings and reads matter: the ruled imports' local names, and every
+        name a fix could bind instead (the new names, the new modules' first and last parts)."""
+        words = {n.decode() for n in self.rules.needles} | self._locals
         for rule in self.rules:
-            words.update(w for w in (rule.target_name, rule.new_name) if w)
+            words.update(w for w in (rule.old_name, rule.target_name, rule.new_name) if w)
             if rule.new_module:
-                words.add(rule.new_module.rsplit(".", 1)[-1])
+                parts = rule.new_module.split(".")
+                words.update((parts[0], parts[-1]))
         return words
 
     def _visit_module(self, tree: ast.Module) -> None:
-        # Expressions, now that every import binding is known: only statements on lines
-        # that name a binding, a needle or a replacement name can hold anything we report.
-        for statement in tree.body:
-            if self._touches(self.word_lines, statement):
-                self._visit(statement, tree, None)
+        builder = ScopeBuilder(self.positions, self.text, self.names, self.word_lines, self._on_node)
+        self._builder = builder
+        self.scopes = builder.build(tree)
+        statement_scopes = builder.statement_scopes
+        for statement in self.statements:
+            statement.scope = statement_scopes.get(id(statement.node))
+        self._resolve_uses()
 
     def _walk_body(self, body: list[ast.stmt], top_level: bool, module_body: bool = False) -> None:
         # An emptied module is fine; an emptied block needs `pass`.
@@ -473,8 +570,19 @@ class _Analyzer:
         for statement in body:
             self._collect_imports(statement, top_level, alone_in_block=alone)
 
+    def _touches_needles(self, node: ast.AST) -> bool:
+        lines = self.needle_lines
+        if lines is None or not hasattr(node, "end_lineno"):
+            return True
+        first = node.lineno
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:
+            first = min(first, *(d.lineno for d in decorators))
+        index = bisect.bisect_left(lines, first)
+        return index < len(lines) and lines[index] <= node.end_lineno
+
     def _collect_imports(self, node: ast.AST, top_level: bool, alone_in_block: bool = False) -> None:
-        if isinstance(node, ast.stmt) and not self._touches(self.needle_lines, node):
+        if isinstance(node, ast.stmt) and not self._touches_needles(node):
             return
         if isinstance(node, ast.Import | ast.ImportFrom):
             self.import_statement(node, top_level, alone_in_block)
@@ -496,76 +604,53 @@ class _Analyzer:
             for child in getattr(node, name, ()) or ():
                 self._collect_imports(child, False)
 
-    def _visit(self, node: ast.AST, parent: ast.AST | None, grandparent: ast.AST | None) -> None:
-        # Iterative enough for real files; recursion depth follows expression nesting.
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                self.name_loads[node.id] = self.name_loads.get(node.id, 0) + 1
-                if node.id in self.bindings:
-                    self.reference(node, parent, grandparent)
-            else:
-                self.bound_names[node.id] = self.bound_names.get(node.id, 0) + 1
-            return
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and self.bindings:
-            root = node.value
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            if isinstance(root, ast.Name) and root.id in self.bindings \
-                    and self._attribute_reference(node, parent, grandparent):
-                self.name_loads[root.id] = self.name_loads.get(root.id, 0) + 1
-                return
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            self.bound_names[node.name] = self.bound_names.get(node.name, 0) + 1
-        elif isinstance(node, ast.arg):
-            self.bound_names[node.arg] = self.bound_names.get(node.arg, 0) + 1
-        elif isinstance(node, ast.alias) and node.name != "*":
-            local = node.asname or node.name.split(".")[0]
-            self.bound_names[local] = self.bound_names.get(local, 0) + 1
-        elif isinstance(node, ast.Call):
-            self.string_target(node)
-        elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
-            self._dunder_all(node)
-        pushed = False
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            self.function_stack.append((node.name, isinstance(node, ast.AsyncFunctionDef)))
-            pushed = True
-        elif isinstance(node, ast.Lambda | ast.GeneratorExp | ast.ClassDef):
-            name = "lambda" if isinstance(node, ast.Lambda) else (
-                "generator expression" if isinstance(node, ast.GeneratorExp) else node.name)
-            self.function_stack.append((name, False))
-            pushed = True
-        word_lines = self.word_lines
-        for child in ast.iter_child_nodes(node):
-            if word_lines is not None and isinstance(child, ast.stmt) \
-                    and not self._touches(word_lines, child):
-                continue
-            self._visit(child, node, parent)
-        if pushed:
-            self.function_stack.pop()
 
-    def _attribute_reference(self, node: ast.Attribute, parent: ast.AST | None,
-                             grandparent: ast.AST | None) -> bool:
-        """Record the shortest prefix of an attribute chain that names a ruled thing."""
-        chain: list[ast.expr] = []  # outermost first
-        current: ast.expr = node
-        while isinstance(current, ast.Attribute):
-            chain.append(current)
-            current = current.value
-        for k in range(len(chain) - 1, -1, -1):
-            candidate = chain[k]
-            resolved = self.qualified_name(candidate)
-            if resolved is None:
-                return False
-            qualified, binding = resolved
-            if not binding.is_module:
-                return False  # `name.attr` on a ruled name: the Name visit records the name
-            module, _, name = qualified.rpartition(".")
-            named = (module, name) in self.rules.by_name or (module, name) in self.rules.call_rules
-            if named or k == 0:
-                the_parent = chain[k - 1] if k > 0 else parent
-                the_grandparent = chain[k - 2] if k > 1 else (parent if k == 1 else grandparent)
-                return self.reference(candidate, the_parent, the_grandparent)
-        return False
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """A name, the attribute chain it starts (outermost first, the name last), and the
+    chain's parent and grandparent."""
+
+    nodes: tuple[ast.AST, ...]
+    parent: ast.AST | None
+    grandparent: ast.AST | None
+
+    @staticmethod
+    def of(stack: list[ast.AST]) -> _Chain:
+        index = len(stack) - 1
+        while index > 0 and isinstance(stack[index - 1], ast.Attribute) and \
+                stack[index - 1].value is stack[index]:
+            index -= 1
+        return _Chain(tuple(stack[index:]), stack[index - 1] if index > 0 else None,
+                      stack[index - 2] if index > 1 else None)
+
+    def parents_of(self, k: int) -> tuple[ast.AST | None, ast.AST | None]:
+        """Parent and grandparent of ``nodes[k]``."""
+        chain = [self.grandparent, self.parent, *self.nodes]
+        return chain[k + 1], chain[k]
+
+
+def _qualified(node: ast.AST, root: str) -> str:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([root, *reversed(parts)])
+
+
+def _dotted_text(node: ast.AST | None) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
+
+
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+
 
 def analyze_python(text: str, rules: RuleSet, package: str | None = None) -> Analysis:
     """Analyse Python source. Never raises on bad input: unparsable code gets the tolerant scan."""
@@ -594,8 +679,8 @@ def analyze_python(text: str, rules: RuleSet, package: str | None = None) -> Ana
     analysis = Analysis(
         text=text, parsed=tree is not None, positions=analyzer.positions,
         statements=analyzer.statements, bindings=analyzer.all_bindings, strings=analyzer.strings,
-        call_findings=analyzer.call_findings, findings=[], bound_names=analyzer.bound_names,
-        name_loads=analyzer.name_loads, tree=tree,
+        call_findings=analyzer.call_findings, findings=[], scopes=analyzer.scopes if tree else None,
+        exported=frozenset(analyzer.exported), tree=tree, names=analyzer.names,
     )
     analysis.findings = raw_findings(analysis)
     return analysis
@@ -627,15 +712,14 @@ def raw_findings(analysis: Analysis) -> list[RawFinding]:
                                     statement_line))
         for use in binding.uses:
             rule = use.rule
-            if rule is None or not _use_needs_change(use):
+            if rule is None or use.start is None or use.end is None or not use_needs_change(use):
                 continue
             found.append(RawFinding(rule, FindingKind.REFERENCE, use.start, use.end, binding.group,
-                                    rule.message_text(), _line(analysis, use.start),
-                                    _line(analysis, use.start)))
+                                    rule.message_text(), use.line, use.line))
     for rule, use in analysis.call_findings:
+        assert use.start is not None and use.end is not None
         found.append(RawFinding(rule, FindingKind.REFERENCE, use.start, use.end,
-                                f"call:{use.start}", rule.message_text(),
-                                _line(analysis, use.start), _line(analysis, use.start)))
+                                f"call:{use.start}", rule.message_text(), use.line, use.line))
     for target in analysis.strings:
         found.append(RawFinding(target.rule, FindingKind.STRING, target.start, target.end,
                                 f"string:{target.start}", target.rule.message_text(),
@@ -644,15 +728,18 @@ def raw_findings(analysis: Analysis) -> list[RawFinding]:
     return found
 
 
-def _use_needs_change(use: Use) -> bool:
+def use_needs_change(use: Use) -> bool:
     """A use is its own finding when the text at the use must change (not just the import)."""
     rule = use.rule
     assert rule is not None
-    if use.binding.is_module:
-        return True  # `factory.create_x`: the module import goes away
+    binding = use.binding
+    if binding.is_module:
+        # `m.anything` of a flagged module import is flagged at the import; a use of a name
+        # rule, or one reached through a package no rule flags, is a finding of its own.
+        return rule is not binding.rule or rule.old_name is not None
     if rule.is_call_rule:
         return False  # reported by the call rule only when the keyword is passed
-    renamed = use.binding.local == (rule.old_name or "") and rule.target_name != rule.old_name
+    renamed = binding.local == (rule.old_name or "") and rule.target_name != rule.old_name
     if renamed:
         return True
     return use.call is not None and (rule.awaitable or rule.calls == "report" or keywords_change(use, rule))
@@ -663,4 +750,3 @@ def keywords_change(use: Use, rule: Rule) -> bool:
         return False
     passed = {k.arg for k in use.call.node.keywords}
     return bool(passed & (set(rule.rename_keywords) | set(rule.drop_keywords)))
-

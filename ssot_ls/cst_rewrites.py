@@ -88,7 +88,8 @@ def remove_aliases(text: str, indexes: set[int]) -> str:
     return _code(line.with_changes(body=[node.with_changes(names=aliases)]), text)
 
 
-def rewrite_plain_import(text: str, renamed: dict[int, str], dropped: set[int]) -> str:
+def rewrite_plain_import(text: str, renamed: dict[int, tuple[str, str | None]], dropped: set[int]) -> str:
+    """`import a.b as x, c` → `import z.b as x` (renamed: index → (module, asname))."""
     line = _parse_statement(text)
     node = line.body[0]
     assert isinstance(node, cst.Import)
@@ -97,7 +98,12 @@ def rewrite_plain_import(text: str, renamed: dict[int, str], dropped: set[int]) 
         if index in dropped:
             continue
         if index in renamed:
-            alias = alias.with_changes(name=_dotted(renamed[index]))
+            module, asname = renamed[index]
+            old_asname = alias.asname.name.value if alias.asname else None  # type: ignore[union-attr]
+            changes: dict = {"name": _dotted(module)}
+            if asname != old_asname:
+                changes["asname"] = cst.AsName(name=cst.Name(asname)) if asname and asname != module else None
+            alias = alias.with_changes(**changes)
         aliases.append(alias)
     aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return _code(line.with_changes(body=[node.with_changes(names=aliases)]), text)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ssot_ls import workspace
 from ssot_ls.analysis import Analysis, analyze_python, is_suppressed, suppressions
 from ssot_ls.config import Config
-from ssot_ls.fixes import Fixer, verified
+from ssot_ls.fixes import FixContext, Fixer, verified
 from ssot_ls.packages import package_of
 from ssot_ls.text import LineIndex, apply_edits, diff_edits
 from ssot_ls.types import Applicability, Edit, Finding, Fix
@@ -44,6 +44,10 @@ class _Unit:
     ignored_codes: frozenset[str] | None
     package: str | None
     fence: object | None = None
+    package_init: bool = False  # a package's `__init__.py`: what it binds is the package's API
+
+    def fix_context(self, line_of: Callable[[int], int] | None = None) -> FixContext:
+        return FixContext(self.package, self.package_init, line_of)
 
 
 def is_python(path: Path) -> bool:
@@ -68,9 +72,10 @@ def _units(text: str, path: Path, config: Config) -> Iterator[_Unit]:
         # A BOM kept by an editor: analyse what follows it, and shift everything by one.
         yield _Unit(text[1:], lambda offset: offset + 1,
                     lambda _new, edits: [Edit(e.start + 1, e.end + 1, e.content) for e in edits],
-                    None, package_of(path))
+                    None, package_of(path), package_init=path.name == "__init__.py")
     else:
-        yield _Unit(text, lambda offset: offset, lambda _new, edits: edits, None, package_of(path))
+        yield _Unit(text, lambda offset: offset, lambda _new, edits: edits, None, package_of(path),
+                    package_init=path.name == "__init__.py")
 
 
 def _analysed_units(text: str, path: Path, config: Config) -> Iterator[tuple[int, _Unit, Analysis]]:
@@ -115,7 +120,7 @@ def _check(text: str, path: Path, config: Config) -> tuple[list[Finding], list[_
     document_index = functools.cache(lambda: LineIndex(text))  # built once, and only for fences
     for index, unit, analysis in _analysed_units(text, path, config):
         table = suppressions(unit.code)
-        fixer = Fixer(analysis, unit.package, _document_lines(document_index, unit))
+        fixer = Fixer(analysis, unit.fix_context(_document_lines(document_index, unit)))
         analysed.append((index, unit, analysis, fixer))
         for raw in analysis.findings:
             code = raw.rule.code
@@ -140,7 +145,7 @@ def _check(text: str, path: Path, config: Config) -> tuple[list[Finding], list[_
 def _fix_unit(unit: _Unit, analysis: Analysis, groups: list[str],
               fixer: Fixer | None = None) -> tuple[list[Edit], list[str]]:
     """Document edits for some groups of one unit, verified; the groups actually fixed."""
-    fixer = fixer or Fixer(analysis, unit.package)
+    fixer = fixer or Fixer(analysis, unit.fix_context())
     edits, fixed = fixer.edits(groups)
     new_code = verified(unit.code, edits, must_parse=analysis.parsed) if edits else None
     if new_code is None and len(fixed) > 1:
@@ -189,7 +194,7 @@ def _fixes_by_group(text: str, path: Path, config: Config, groups: set[str]) -> 
     for index, unit, analysis in _analysed_units(text, path, config):
         if index not in wanted:
             continue
-        fixer = Fixer(analysis, unit.package)
+        fixer = Fixer(analysis, unit.fix_context())
         for inner in wanted[index]:
             fixes[f"{index}|{inner}"] = _group_fix(unit, analysis, fixer, inner)
     return fixes

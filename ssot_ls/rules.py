@@ -43,7 +43,10 @@ class Rule:
     # invent argument values.
     require_keywords: tuple[str, ...] = ()
     fix: Applicability | None = None  # None: derived (see fix_applicability)
-    strings: bool = True  # also check mock.patch("...") / importlib.import_module("...") targets
+    strings: bool = True  # also check dotted-path strings: mock.patch("..."), settings, entry points
+    # The old module no longer exists: a fallback import of it in `except ImportError:` is
+    # dead code, not a compatibility shim, and is flagged too.
+    removed: bool = False
     url: str | None = None
     origin: str = ""  # where the rule was declared, for messages
     valid: tuple[Example, ...] = ()
@@ -67,6 +70,18 @@ class Rule:
             return None
         return self.new_name or self.old_name
 
+    def map(self, path: str) -> str | None:
+        """The path ``path`` (this rule's old path, or something inside it) becomes; None when
+        the rule has no replacement or does not cover ``path``."""
+        if self.new_module is None:
+            return None
+        old = self.old_path
+        if path != old and not path.startswith(old + "."):
+            return None
+        new = self.new_path
+        assert new is not None
+        return new + path[len(old):]
+
     @property
     def has_replacement(self) -> bool:
         return self.new_module is not None
@@ -83,16 +98,55 @@ class Rule:
             return self.url
         return DOCS_URL + self.code.lower() if self.origin.startswith("preset ") else None
 
-    def fix_applicability(self) -> Applicability | None:
-        """How this rule's fixes apply; None when the rule only reports."""
+    def applicability(self, *, awaits: bool = False, drops_arguments: bool = False,
+                      rewrites_string: bool = False) -> Applicability | None:
+        """How one fix of this rule applies: the one place that decides it. The fixer asks it
+        for every fix it makes; `ssot-ls rules` and SARIF describe the rule from it."""
         if not self.has_replacement:
             return None
         if self.fix is not None:
             return self.fix
-        # Awaiting a call or dropping arguments changes behaviour: the user opts in.
-        if self.awaitable or self.drop_keywords or self.is_call_rule:
+        # Awaiting a call, dropping arguments or changing a string's value changes behaviour
+        # in ways no static check proves harmless: the user opts in.
+        if awaits or drops_arguments or rewrites_string:
             return Applicability.UNSAFE
         return Applicability.SAFE
+
+    def possible_fixes(self) -> dict[str, Applicability]:
+        """Each kind of fix this rule can make, and how it applies."""
+        import_fix = self.applicability()
+        if import_fix is None:
+            return {}
+        kinds = {"rewrites imports and names": import_fix}
+        if self.awaitable:
+            kinds["inserts `await`"] = self.applicability(awaits=True)
+        if self.drop_keywords:
+            kinds["drops arguments"] = self.applicability(drops_arguments=True)
+        if self.strings:
+            kinds["rewrites a dotted-path string"] = self.applicability(rewrites_string=True)
+        return {kind: applicability for kind, applicability in kinds.items() if applicability}
+
+    def fix_applicability(self) -> Applicability | None:
+        """How this rule's code fixes apply (the least safe of them); None when it only reports."""
+        kinds = [a for kind, a in self.possible_fixes().items() if "string" not in kind]
+        if not kinds:
+            return None
+        return Applicability.UNSAFE if Applicability.UNSAFE in kinds else kinds[0]
+
+    def fix_applicability_doc(self) -> str:
+        kinds = self.possible_fixes()
+        if not kinds:
+            return "no automatic fix (report only)"
+        if self.fix is Applicability.DISPLAY_ONLY:
+            return "fix shown, never applied automatically"
+        extra = "; call sites are reported, not rewritten" if self.calls == "report" else ""
+        unsafe = [kind for kind, a in kinds.items() if a is Applicability.UNSAFE]
+        if not unsafe:
+            return "safe fix (applied by --fix)" + extra
+        if len(unsafe) == len(kinds):
+            return "unsafe fix (applied by --fix --unsafe-fixes)" + extra
+        return (f"unsafe where the fix {' or '.join(unsafe)} (applied by --fix --unsafe-fixes); "
+                f"safe otherwise (applied by --fix){extra}")
 
     def message_text(self) -> str:
         if self.message:
@@ -105,22 +159,6 @@ class Rule:
             return head
         use = f"await {self.new_path}(...)" if self.awaitable else self.new_path
         return f"{head}; use `{use}`"
-
-    def fix_applicability_doc(self) -> str:
-        applicability = self.fix_applicability()
-        if applicability is None:
-            return "no automatic fix (report only)"
-        if applicability is Applicability.DISPLAY_ONLY:
-            return "fix shown, never applied automatically"
-        extra = "; call sites are reported, not rewritten" if self.calls == "report" else ""
-        if applicability is Applicability.SAFE:
-            return "safe fix (applied by --fix)" + extra
-        if self.fix is None:
-            # Derived: only the fixes that insert `await` or drop arguments are unsafe.
-            why = "inserts `await`" if self.awaitable else "drops arguments"
-            return (f"unsafe where the fix {why} (applied by --fix --unsafe-fixes); "
-                    f"import-only fixes are safe{extra}")
-        return "unsafe fix (applied by --fix --unsafe-fixes)" + extra
 
     def describe(self) -> str:
         lines = [f"{self.code}: {self.message_text()}", ""]
@@ -170,6 +208,11 @@ class RuleSet:
             else:
                 self.by_module[rule.old_module] = rule
         self.modules = frozenset(modules)
+        # Packages above a ruled module: `import a` then `a.b.c` uses the ruled `a.b`.
+        self.parents = frozenset(
+            module.rsplit(".", depth)[0] for module in modules for depth in range(1, module.count(".") + 1))
+        # Every segment of a ruled module: the words an import of it or of a parent spells.
+        self.segments = frozenset(part for module in modules for part in module.split("."))
         # Every use of a module must spell its last segment: an import names it, a relative
         # import of it names it, a dotted string names it.
         self.needles = tuple(sorted({m.rsplit(".", 1)[-1].encode() for m in modules}))
@@ -213,8 +256,28 @@ class RuleSet:
             module = module.rsplit(".", 1)[0]
 
     def touches(self, module: str) -> bool:
-        """Does any rule name ``module`` (or a parent module covered by a module rule)?"""
-        return module in self.modules or self.module_rule(module) is not None
+        """Does any rule name ``module``, a package above a ruled module, or a module inside
+        a ruled one?"""
+        return module in self.modules or module in self.parents or self.module_rule(module) is not None
+
+    def map_dotted(self, path: str) -> tuple[Rule | None, str | None]:
+        """The most specific rule for a dotted path (`a.b.c.attr`) and the path it becomes
+        (None when the rule has no replacement). Call rules fire only at calls: not here."""
+        parts = path.split(".")
+        for cut in range(len(parts), 0, -1):
+            module, rest = ".".join(parts[:cut]), parts[cut:]
+            if rest:
+                rule = self.by_name.get((module, rest[0]))
+                if rule is not None:
+                    if rule.new_module is None:
+                        return rule, None
+                    return rule, ".".join([rule.new_module, rule.target_name or rest[0], *rest[1:]])
+            rule = self.by_module.get(module)
+            if rule is not None:
+                if rule.new_module is None:
+                    return rule, None
+                return rule, ".".join([rule.new_module, *rest])
+        return None, None
 
     def rule_for(self, module: str, name: str) -> Rule | None:
         """The most specific non-call rule for ``module.name``."""
@@ -223,4 +286,4 @@ class RuleSet:
     def fingerprint(self) -> str:
         return repr(tuple((r.code, r.old_path, r.new_path, r.awaitable, r.calls, r.when_keyword,
                            tuple(r.rename_keywords.items()), r.drop_keywords, r.require_keywords,
-                           r.fix, r.strings, r.severity, r.message) for r in self.rules))
+                           r.fix, r.strings, r.removed, r.severity, r.message) for r in self.rules))

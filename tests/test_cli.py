@@ -367,8 +367,7 @@ def test_fix_writes_safe_fixes_and_explains_the_rest(project):
         "2 remaining: `run` (line 5) is not async; make it `async def` to await "
         "`get_async_manager`",
         "2 remaining: unsafe fix (apply with `--unsafe-fixes`)",
-        "1 remaining: no replacement configured for this module; uses of names without a rule "
-        "stay as they are",
+        "1 remaining: no replacement configured",
     ]
     assert not any(line.startswith("app/service.py") for line in finding_lines(result.stdout))
 
@@ -650,7 +649,8 @@ def test_rules_code_explains_one(project):
     result = ssot_ls("rules", "SSOT102", cwd=project)
     assert result.returncode == 0
     assert result.stdout.startswith("SSOT102: `legacy.factory.make_async_manager` is deprecated")
-    assert "unsafe where the fix inserts `await` (applied by --fix --unsafe-fixes)" in result.stdout
+    assert ("unsafe where the fix inserts `await` or rewrites a dotted-path string "
+            "(applied by --fix --unsafe-fixes); safe otherwise (applied by --fix)") in result.stdout
 
 
 def test_rules_json(project):

@@ -102,6 +102,8 @@ POSITIVE = [
      f"from {CONTEXT} import UserExecutionContext\n\nasync def make(m):\n"
      "    return «UserExecutionContext»(user_id='u', websocket_manager=m)\n",
      [("SSOT003", REFERENCE)]),
+    # A string that is nothing but a dotted path names the thing (settings, entry points).
+    ("dotted-path-string", f"print('«{F}.create_websocket_manager»')\n", [("SSOT001", STRING)]),
     ("mock-patch-string",
      "from unittest import mock\n\n"
      f"@mock.patch(\"«{F}.create_websocket_manager»\")\ndef test_it(m):\n    pass\n",
@@ -192,7 +194,6 @@ NEGATIVE = [
      "import os\nfrom unittest import mock\n\nmock.patch.object(os, 'create_websocket_manager')\n"),
     ("import-module-look-alike",
      "import importlib\n\nimportlib.import_module('netra_backend.app.websocket_core.factory_v2')\n"),
-    ("unrelated-call-with-the-path", f"print('{F}.create_websocket_manager')\n"),
     ("unrelated-string", f"NOTE = \"moved away from {F}\"\n"),
     ("docstring", f'"""Replaces `{F}.create_websocket_manager`."""\n'),
     ("comment", f"# from {F} import create_websocket_manager\nimport os\n"),

@@ -182,8 +182,12 @@ IMPORTS = [
          "from fresh.place import f\n\nf()\n", RULES),
     Case("from-import-module-move-several-names", "from moved.mod import f, g as h\n\nf(); h()\n",
          "from fresh.place import f, g as h\n\nf(); h()\n", RULES),
+    # The local name came from the old module's name: it follows the new one where it is free.
     Case("from-parent-of-moved-module", "from moved import mod\n\nmod.f()\n",
-         "from fresh import place as mod\n\nmod.f()\n", RULES),
+         "from fresh import place\n\nplace.f()\n", RULES),
+    Case("from-parent-of-moved-module-name-taken",
+         "from moved import mod\n\ndef f(place):\n    mod.f(place)\n",
+         "from fresh import place as mod\n\ndef f(place):\n    mod.f(place)\n", RULES),
     Case("import-module-move", "import moved.mod\n\nmoved.mod.f()\n",
          "import fresh.place\n\nfresh.place.f()\n", RULES),
     Case("import-submodule-of-moved-module", "import moved.mod.sub\n\nmoved.mod.sub.f()\n",
@@ -276,8 +280,9 @@ IMPORTS = [
         """)),
     Case("module-import-removed-when-unused", "import old.pkg as m\n\nm.thing(1)\n",
          "from new.pkg import other\n\nother(1)\n", RULES),
+    # `import old.pkg` + `old.pkg.thing`: the same style, pointed at the new place.
     Case("module-import-full-path-uses", "import old.pkg\n\nold.pkg.thing(1)\nold.pkg.thing(2)\n",
-         "from new.pkg import other\n\nother(1)\nother(2)\n", RULES),
+         "import new.pkg\n\nnew.pkg.other(1)\nnew.pkg.other(2)\n", RULES),
     Case("unmapped-use-keeps-module-import", "import old.pkg as m\n\nm.thing(1)\nm.unmapped()\n",
          "import old.pkg as m\nfrom new.pkg import other\n\nother(1)\nm.unmapped()\n", RULES),
     Case("unmapped-use-keeps-module-import-preset", code(f"""
@@ -429,26 +434,30 @@ RENAMES = [
         def typed(x: other) -> other:
             return x
         """), RULES),
-    Case("rename-in-dunder-all", "from old.pkg import thing\n\n__all__ = ['thing']\n",
-         "from new.pkg import other\n\n__all__ = ['other']\n", RULES),
-    Case("shadowed-by-a-parameter-no-fix",
+    # An exported name is the module's interface: it keeps its name.
+    Case("exported-in-dunder-all-keeps-its-name", "from old.pkg import thing\n\n__all__ = ['thing']\n",
+         "from new.pkg import other as thing\n\n__all__ = ['thing']\n", RULES),
+    Case("exported-by-package-init-keeps-its-name", "from old.pkg import thing\n\nthing()\n",
+         "from new.pkg import other as thing\n\nthing()\n", RULES, path="pkg/__init__.py"),
+    # The parameter is not the import: the import has no use, so it simply moves.
+    Case("shadowed-by-a-parameter",
          "from old.pkg import thing\n\ndef f(thing):\n    return thing()\n",
-         "from old.pkg import thing\n\ndef f(thing):\n    return thing()\n", RULES),
+         "from new.pkg import other\n\ndef f(thing):\n    return thing()\n", RULES),
     # LibCST's RenameCommand turns this into broken code; the alias must simply be kept.
     Case("renamecommand-failure-case", "from old.pkg import thing as t; thing = 1; t()\n",
          "from new.pkg import other as t; thing = 1; t()\n", RULES),
     Case("renamecommand-failure-case-same-name", "from same.pkg import thing as t; thing = 1; t()\n",
          "from fresh.pkg import thing as t; thing = 1; t()\n", RULES),
     Case("never-onto-a-bound-name", "from old.pkg import thing\nother = 1\nthing()\n",
-         "from old.pkg import thing\nother = 1\nthing()\n", RULES),
+         "from new.pkg import other as thing\nother = 1\nthing()\n", RULES),
     Case("never-onto-a-parameter", "from old.pkg import thing\n\ndef f(other):\n    return thing(other)\n",
-         "from old.pkg import thing\n\ndef f(other):\n    return thing(other)\n", RULES),
+         "from new.pkg import other as thing\n\ndef f(other):\n    return thing(other)\n", RULES),
     Case("never-onto-a-function-name",
          "from old.pkg import thing\n\ndef other():\n    return thing()\n",
-         "from old.pkg import thing\n\ndef other():\n    return thing()\n", RULES),
+         "from new.pkg import other as thing\n\ndef other():\n    return thing()\n", RULES),
     Case("never-onto-an-imported-name",
          "from old.pkg import thing\nfrom elsewhere import other\n\nthing(other)\n",
-         "from old.pkg import thing\nfrom elsewhere import other\n\nthing(other)\n", RULES),
+         "from new.pkg import other as thing\nfrom elsewhere import other\n\nthing(other)\n", RULES),
 ]
 
 
@@ -457,12 +466,12 @@ def test_rename_fixes(project, case):
     run_case(project, case)
 
 
-def test_rename_onto_bound_name_says_why(project):
+def test_rename_onto_bound_name_keeps_the_old_name_bound(project):
     project.use_config(RULES)
     findings = project.check("from old.pkg import thing\nother = 1\nthing()\n")
-    assert findings and all(not f.fixable for f in findings)
-    assert {f.no_fix_reason for f in findings} == {
-        "`other` is already bound to something else in this file"}
+    assert {f.applicability for f in findings} == {Applicability.SAFE}
+    assert project.fix("from old.pkg import thing\nother = 1\nthing()\n").text == \
+        "from new.pkg import other as thing\nother = 1\nthing()\n"
 
 
 # -- strings in mock.patch / import_module ------------------------------------------------------
@@ -635,8 +644,8 @@ def test_sync_caller_message_says_the_caller_must_become_async(project, source, 
     assert call.no_fix_reason in call.message  # the user sees why, not just a missing fix
 
 
-def test_await_reference_without_call_is_unsafe(project):
-    # Passing the function on changes behaviour: whoever calls it now gets a coroutine.
+def test_await_reference_without_call_has_no_fix(project):
+    # Passing the function on would hand its callers a coroutine: no fix, and the message says why.
     before = code(f"""
         from {F} import create_websocket_manager
 
@@ -645,8 +654,11 @@ def test_await_reference_without_call_is_unsafe(project):
             return fn
         """)
     findings = project.check(before)
-    assert {f.applicability for f in findings} == {Applicability.UNSAFE}
-    assert project.fix(before, unsafe=False).text == before
+    assert {f.applicability for f in findings} == {None}
+    assert {f.no_fix_reason for f in findings} == {
+        "`create_websocket_manager` is used without being called (line 4): `get_websocket_manager` "
+        "is async, so whatever calls it must await it; fix by hand"}
+    assert project.fix(before, unsafe=True).text == before
 
 
 # -- call rewrites: argument mapping never invents values ---------------------------------------

@@ -222,6 +222,24 @@ class _References(ast.NodeVisitor):
                 for alias in node.names:
                     self.bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         self.found: list[str] = []
+        self.parameters: list[set[str]] = []  # of the functions we are inside
+
+    def _root(self, name: str) -> str:
+        # A parameter is the function's own local, whatever the module imports by that name.
+        if any(name in params for params in self.parameters):
+            return f"<param {name}>"
+        return self.bound.get(name, "?" + name)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self.parameters.append({a.arg for a in [*node.args.posonlyargs, *node.args.args,
+                                                *node.args.kwonlyargs]})
+        for statement in node.body:
+            self.visit(statement)
+        self.parameters.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         parts = []
@@ -230,14 +248,14 @@ class _References(ast.NodeVisitor):
             parts.append(current.attr)
             current = current.value
         if isinstance(current, ast.Name) and current.id in SUBJECT_NAMES:
-            root = self.bound.get(current.id, "?" + current.id)
+            root = self._root(current.id)
             self.found.append(".".join([root, *reversed(parts)]))
             return
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in SUBJECT_NAMES and isinstance(node.ctx, ast.Load):
-            self.found.append(self.bound.get(node.id, "?" + node.id))
+            self.found.append(self._root(node.id))
 
     def visit_Call(self, node: ast.Call) -> None:
         # Arguments a call rewrite drops are not compared (the AST check covers the rest).

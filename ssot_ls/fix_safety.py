@@ -1,0 +1,111 @@
+"""The scope checks a fix passes before it binds, renames or removes a name.
+
+A fix keeps the program's meaning when every use still sees the binding it saw, mapped
+through the rules. Binding a new name in a scope can break that in three ways: the scope
+already binds the name to something else; a scope between a use and the new binding binds
+it (the use would not see the new import); or an existing read of the name would now see
+the new import (it is captured). Removing or renaming a name breaks it when something else
+reads the old name: another binding of it in the same scope, or the module's interface.
+Each check returns None when the fix is safe, else the reason shown to the user.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Collection
+
+from ssot_ls.analysis import Analysis, Binding, Use, resolve_relative
+from ssot_ls.scopes import Scope, ScopeKind, Site, resolve
+
+
+def import_site_target(site: Site, package: str | None) -> str | None:
+    """The object an import binds: `a` for `import a.b`, `a.b` for `import a.b as x`,
+    `m.x` for `from m import x`; None for anything that is not an import."""
+    alias, statement = site.node, site.statement
+    if site.kind != "import" or not isinstance(alias, ast.alias) or statement is None:
+        return None
+    if isinstance(statement, ast.Import):
+        return alias.name if alias.asname else alias.name.split(".")[0]
+    module = resolve_relative(statement.module, statement.level, package)
+    return f"{module}.{alias.name}" if module else None
+
+
+class Safety:
+    def __init__(self, analysis: Analysis, package: str | None, package_init: bool,
+                 line_of: Callable[[int], int] | None = None) -> None:
+        self.analysis = analysis
+        self.package = package
+        # In a package's `__init__.py`, what the module binds is what the package offers.
+        self.package_init = package_init
+        self.line_of = line_of or (lambda line: line)
+
+    def _line(self, line: int) -> int:
+        """A 1-based line of the analysed code as the user sees it (a fence starts mid-file)."""
+        return self.line_of(self.analysis.positions.line_start(line))
+
+    # -- removing or renaming a binding -------------------------------------------------------
+    def exported(self, binding: Binding) -> str | None:
+        """Why ``binding``'s name must stay bound: other modules may import it from here."""
+        scope = binding.scope
+        if scope is None or scope.kind is not ScopeKind.MODULE:
+            return None
+        if binding.local in self.analysis.exported:
+            return f"`{binding.local}` is listed in `__all__`"
+        if self.package_init:
+            return f"`{binding.local}` is part of the package's interface (`__init__.py`)"
+        return None
+
+    def other_binding(self, binding: Binding) -> Site | None:
+        """Another binding of the same name in the same scope (a fallback stub, a second
+        import, an assignment, `del`): reads may see it instead, so uses cannot be renamed."""
+        scope = binding.scope
+        if scope is None:
+            return None
+        alias = binding.statement.node.names[binding.index] if binding.index >= 0 else None
+        for site in scope.bindings.get(binding.local, ()):
+            if site.node is alias:
+                continue
+            if import_site_target(site, self.package) == binding.qualified:
+                continue  # `import a.b` and `import a.c` both bind the same package `a`
+            return site
+        if scope.kind is ScopeKind.MODULE and scope.star_import_lines:
+            return Site("star import", scope.star_import_lines[0])
+        return None
+
+    # -- binding a name ---------------------------------------------------------------------
+    def can_bind(self, name: str, scope: Scope, qualified: str, uses: Collection[Use],
+                 replacing: Collection[Binding] = ()) -> str | None:
+        """Can ``scope`` bind ``name`` to ``qualified`` so that ``uses`` (rewritten to spell
+        ``name``) see it, and no other read changes what it sees?"""
+        if name not in self.analysis.names or self.analysis.scopes is None:
+            return f"`{name}` cannot be checked here"
+        replaced = {id(b.statement.node.names[b.index]) for b in replacing if b.index >= 0}
+        for site in scope.bindings.get(name, ()):
+            if id(site.node) in replaced or import_site_target(site, self.package) == qualified:
+                continue
+            return f"`{name}` is already bound in {scope.describe()} (line {self._line(site.line)})"
+        if scope.kind is ScopeKind.MODULE and scope.star_import_lines and name not in scope.bindings:
+            return (f"the star import on line {self._line(scope.star_import_lines[0])} may also "
+                    f"bind `{name}`")
+        for use in uses:
+            assert use.scope is not None
+            seen = resolve(name, use.scope, extra=scope)
+            if seen is not scope:
+                return self._hidden(name, use, seen)
+        rewritten = {(use.start, use.end) for use in uses}
+        for load in self.analysis.scopes.loads_of(name):
+            if (load.start, load.end) in rewritten:
+                continue
+            before = resolve(name, load.scope)
+            if before is scope:
+                continue
+            if resolve(name, load.scope, extra=scope) is scope:
+                return (f"`{name}` on line {self._line(load.line)} would then mean the new import")
+        return None
+
+    def _hidden(self, name: str, use: Use, seen: Scope | None) -> str:
+        where = seen.describe() if seen is not None else "an enclosing scope"
+        line = ""
+        if seen is not None and seen.bindings.get(name):
+            line = f" (line {self._line(seen.bindings[name][0].line)})"
+        return f"`{name}` is bound in {where}{line}, where line {self._line(use.line)} uses it"
