@@ -61,6 +61,9 @@ class Binding:
     rule: Rule | None = None  # the rule flagging the import itself, if any
     uses: list[Use] = field(default_factory=list)
     loads: int = 0  # every read that sees this binding, ruled or not
+    # A fallback in `except ImportError:` (after the canonical import was tried) of a module
+    # its rule says is removed: dead code, which only a person should delete.
+    dead_fallback: bool = False
 
     @property
     def group(self) -> str:
@@ -297,7 +300,7 @@ class _Analyzer:
                     self.rules.call_rules:
                 continue  # `import os, old.mod`: only the ruled alias binds anything we track
             binding = Binding(statement, index, local, qualified, is_module, alias_start, alias_end,
-                              path, rule)
+                              path, rule, dead_fallback=in_fallback and bool(self.fallback_context[-1]))
             self.all_bindings.append(binding)
 
     def _exempt(self, rule: Rule, in_fallback: bool) -> bool:
@@ -319,7 +322,8 @@ class _Analyzer:
     def _on_node(self, node: ast.AST, scope: Scope, stack: list[ast.AST]) -> None:
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load) and node.id in self._locals:
-                self._pending.append((node, scope, _Chain.of(stack)))
+                header = self._builder.header_of if self._builder is not None else None
+                self._pending.append((node, scope, _Chain.of(stack, header)))
         elif isinstance(node, ast.Call):
             self.string_target(node, scope)
         elif isinstance(node, ast.Constant):
@@ -410,7 +414,7 @@ class _Analyzer:
         root_end = self.positions.node_range(chain.nodes[-1])[1]
         call = None
         if isinstance(parent, ast.Call) and parent.func is node:
-            call = self._call(parent, grandparent, scope)
+            call = self._call(parent, grandparent, scope, chain.header_of)
         rule, target = self._rule_of(qualified)
         use = Use(binding, start, end, qualified, rule, target, scope, node.lineno, call,
                   root_end=root_end)
@@ -422,15 +426,14 @@ class _Analyzer:
         ):
             self.call_findings.append((call_rule, use))
 
-    def _call(self, node: ast.Call, parent: ast.AST | None, scope: Scope) -> Call:
+    def _call(self, node: ast.Call, parent: ast.AST | None, scope: Scope, header_of: str | None) -> Call:
         start, end = self.positions.node_range(node)
         awaited = isinstance(parent, ast.Await)
         needs_parens = (
             isinstance(parent, ast.Attribute | ast.Subscript)
             and getattr(parent, "value", None) is node
         ) or (isinstance(parent, ast.Call) and parent.func is node)
-        header = self._builder.header_of if self._builder is not None else None
-        return Call(start, end, node, awaited, needs_parens, scope, header)
+        return Call(start, end, node, awaited, needs_parens, scope, header_of)
 
     # -- strings -----------------------------------------------------------------------
     def string_target(self, node: ast.Call, scope: Scope) -> None:
@@ -613,15 +616,16 @@ class _Chain:
     nodes: tuple[ast.AST, ...]
     parent: ast.AST | None
     grandparent: ast.AST | None
+    header_of: str | None  # the `async def` whose default, decorator or annotation this is in
 
     @staticmethod
-    def of(stack: list[ast.AST]) -> _Chain:
+    def of(stack: list[ast.AST], header_of: str | None) -> _Chain:
         index = len(stack) - 1
         while index > 0 and isinstance(stack[index - 1], ast.Attribute) and \
                 stack[index - 1].value is stack[index]:
             index -= 1
         return _Chain(tuple(stack[index:]), stack[index - 1] if index > 0 else None,
-                      stack[index - 2] if index > 1 else None)
+                      stack[index - 2] if index > 1 else None, header_of)
 
     def parents_of(self, k: int) -> tuple[ast.AST | None, ast.AST | None]:
         """Parent and grandparent of ``nodes[k]``."""

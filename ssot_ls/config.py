@@ -29,7 +29,7 @@ _CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*[0-9]")
 _TOP_KEYS = {"presets", "include", "exclude", "extend-exclude", "markdown", "rules"}
 _RULE_KEYS = {
     "code", "old", "new", "await", "message", "severity", "calls", "when-keyword",
-    "rename-keywords", "drop-keywords", "require-keywords", "fix", "strings", "url",
+    "rename-keywords", "drop-keywords", "require-keywords", "fix", "strings", "url", "removed",
 }
 
 
@@ -205,6 +205,7 @@ def _parse_section(section: dict[str, Any], path: Path, locate: _KeyLocator) -> 
                         path, locate, "code", index)
         seen[rule.code] = rule.origin
         rules.append(rule)
+    _check_rules_converge(rules, [r.code for r in rules[len(rules) - len(raw_rules):]], path, locate)
     include = _string_list(section.get("include", list(DEFAULT_INCLUDE)), "include", path, locate)
     exclude = _string_list(section.get("exclude", []), "exclude", path, locate)
     exclude += _string_list(section.get("extend-exclude", []), "extend-exclude", path, locate)
@@ -213,6 +214,34 @@ def _parse_section(section: dict[str, Any], path: Path, locate: _KeyLocator) -> 
         raise _fail("expected true or false", path, locate, "markdown")
     return Config(root=path.parent, source=path, rules=RuleSet(tuple(rules)),
                   include=include, exclude=exclude, markdown=markdown)
+
+
+def _check_rules_converge(rules: list[Rule], own: list[str], path: Path, locate: _KeyLocator) -> None:
+    """Rules whose fixes would never end: one that maps into itself (`a` -> `a.b` makes
+    `a.b.b`, then `a.b.b.b`...) or rules that map into each other."""
+    ruleset = RuleSet(tuple(rules))
+    for index, code in enumerate(own):
+        rule = ruleset.get(code)
+        assert rule is not None
+        if rule.new_path is None:
+            continue
+        old, new = rule.old_path, rule.new_path
+        if new == old:
+            raise _fail(f"new is the same as old ({old!r}): nothing would change", path, locate,
+                        "new", index)
+        if new.startswith(old + "."):
+            raise _fail(f"new ({new!r}) is inside old ({old!r}): each fix would move it again "
+                        f"({new}.{new[len(old) + 1:]}...)", path, locate, "new", index)
+        current, chain = new, [code]
+        for _ in range(len(rules)):
+            next_rule, mapped = ruleset.map_dotted(current)
+            if next_rule is None or mapped is None:
+                break
+            chain.append(next_rule.code)
+            if mapped == old or mapped.startswith(old + "."):
+                raise _fail(f"rules {' -> '.join(chain)} map {old!r} back onto itself: "
+                            "fixing would never end", path, locate, "new", index)
+            current = mapped
 
 
 def _split_path(value: Any, key: str, path: Path, locate: _KeyLocator,
@@ -299,7 +328,7 @@ def _parse_rule(raw: Any, index: int, path: Path, locate: _KeyLocator) -> Rule:
         when_keyword=when_keyword, rename_keywords=dict(renames),
         drop_keywords=keywords("drop-keywords"), require_keywords=keywords("require-keywords"),
         fix=(Applicability.DISPLAY_ONLY if fix == "none" else Applicability(fix)) if fix else None,
-        strings=flag("strings", True), url=text("url"),
+        strings=flag("strings", True), url=text("url"), removed=flag("removed", False),
         origin=f"{path}:{line}" if line else str(path),
     )
 

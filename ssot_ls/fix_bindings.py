@@ -64,6 +64,9 @@ class BindingFixer:
 
     # -- the whole binding ---------------------------------------------------------------------
     def collect(self, binding: Binding, work: Work) -> None:
+        if binding.dead_fallback and binding.rule is not None and binding.rule.removed:
+            raise NoFix(f"this fallback imports `{binding.rule.old_module}`, which no longer exists: "
+                        "delete the `except ImportError:` branch")
         self._check_rules(binding)
         if not self.analysis.parsed:
             self._collect_unparsed(binding, work)
@@ -197,7 +200,10 @@ class BindingFixer:
                        remaining: list[Use], respelled: list[_Respelling], work: Work) -> str:
         """`import a.b.c` (binds `a`) -> `import z.b.c`; uses spelling `a.b.c` respelled."""
         key = (binding.statement.start, binding.index)
-        new = NewImport(new_path)
+        rule = binding.rule
+        assert rule is not None and rule.new_module is not None
+        # `import collections.Container` names a name: the new import is of its new module.
+        new = NewImport(new_path if rule.old_name is None else rule.new_module)
         old_root, new_root = binding.local, new.local
         text = self.analysis.text
         for use in follows:
@@ -246,7 +252,9 @@ class BindingFixer:
                 respelled.append(_Respelling(use, text, use.end))
                 continue
             module, tail = self._target_module(use)
-            pending.setdefault((module, tail.split(".")[0] if tail else None), []).append(use)
+            # A moved name is imported by name; a moved module, as a module.
+            first = tail.split(".")[0] if tail and use.rule is not None and use.rule.old_name else None
+            pending.setdefault((module, first), []).append(use)
         for (module, first), uses in pending.items():
             self._import_for(binding, module, first, uses, respelled, work)
 
@@ -323,7 +331,8 @@ class BindingFixer:
         else:
             parent, last = _split(module)
             if parent:
-                options.append((NewImport(parent, last), lambda use: last))
+                options.append((NewImport(parent, last),
+                                lambda use: last + (use.target or "")[len(module):]))
         if not plain_style:
             options.reverse()
         reasons: list[str] = []

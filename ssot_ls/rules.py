@@ -258,7 +258,11 @@ class RuleSet:
     def touches(self, module: str) -> bool:
         """Does any rule name ``module``, a package above a ruled module, or a module inside
         a ruled one?"""
-        return module in self.modules or module in self.parents or self.module_rule(module) is not None
+        if module in self.modules or module in self.parents or self.module_rule(module) is not None:
+            return True
+        # `import collections.Container`: a dotted import that spells a ruled name.
+        parent, _, name = module.rpartition(".")
+        return (parent, name) in self.by_name
 
     def map_dotted(self, path: str) -> tuple[Rule | None, str | None]:
         """The most specific rule for a dotted path (`a.b.c.attr`) and the path it becomes
