@@ -141,14 +141,18 @@ def _unpack(archive: Path, into: Path) -> None:
 
 @dataclass
 class Cli:
-    """`python -m ssot_ls` with `engine` first on PYTHONPATH."""
+    """`python -m ssot_ls` with `engine` first on PYTHONPATH.
+
+    Run from `engine` too: `python -m` puts the working folder before PYTHONPATH, so from any
+    other checkout that checkout's ssot_ls would run instead.
+    """
 
     engine: Path
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, PYTHONPATH=str(self.engine))
         done = subprocess.run([sys.executable, "-m", "ssot_ls", *args], capture_output=True, text=True,
-                              env=env, timeout=600)
+                              env=env, cwd=self.engine, timeout=600)
         if done.returncode not in (0, 1):
             raise RuntimeError(f"ssot-ls {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
         return done
@@ -161,7 +165,7 @@ class Cli:
         env = dict(os.environ, PYTHONPATH=str(self.engine))
         code = "import ssot_ls, pathlib; print(pathlib.Path(ssot_ls.__file__).parent.parent)"
         return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                              check=True).stdout.strip()
+                              cwd=self.engine, check=True).stdout.strip()
 
 
 # -- comparison ---------------------------------------------------------------------------------
@@ -287,11 +291,16 @@ def compare_scope(
     ours_extra, humans_extra = c_a - c_b, c_b - c_a
     tags: set[str] = set()
     pending: Counter[str] = Counter()
+    # The humans' counterparts of the names we left unfixed: the rules only attribute them
+    # here (so that they are not paired with a name we did rewrite), they judge nothing.
+    counterparts: Counter[str] = Counter()
     for key, n in ours_extra.items():
         target = _target(key)
         if under(target, old_prefixes):
             rule = rule_for(target.split("|")[0], rules)
             tags.add(f"{UNFIXED}: report-only rule" if rule is None or rule.new is None else UNFIXED)
+            if rule is not None and rule.new and _bound_name(key) is None and "|" not in key:
+                counterparts[rule.new + key.removeprefix("str:")[len(rule.old):]] += n
         elif c_a[key] <= c_f[key]:
             tags.add(f"{OUTSIDE}: humans changed a name we left as it was")
         else:
@@ -312,9 +321,10 @@ def compare_scope(
         tags.add(f"{DIFFERS}: our fix no longer binds {', '.join(sorted(dropped))} (the humans' file does)")
     # Like is paired with like: a use we produced against a use of the humans', a binding
     # against a binding.
+    unexplained = humans_extra - counterparts
     for kind, is_binding in (("uses", False), ("bindings", True)):
         ours_kind = +Counter({k: n for k, n in pending.items() if (_bound_name(k) is not None) == is_binding})
-        humans_kind = +Counter({k: n for k, n in humans_extra.items()
+        humans_kind = +Counter({k: n for k, n in unexplained.items()
                                 if (_bound_name(k) is not None) == is_binding})
         if ours_kind and humans_kind:
             tags.add(f"{DIFFERS}: we resolve {kind} to names the humans do not")
@@ -328,7 +338,12 @@ def compare_scope(
                 tags.add(f"{OUTSIDE}: humans removed imports we rewrote")
         elif ours_kind:
             tags.add(f"{OUTSIDE}: humans removed uses we rewrote")
-    if humans_extra and not {t for t in tags if not t.startswith(NOTE)}:
+    fresh = sorted(name for k in unexplained if (name := _bound_name(k)) and name not in old_names)
+    if fresh:
+        # The humans' own import style (`from io import StringIO` where we wrote `import io`).
+        tags.add(f"{NOTE}: the humans bind new name(s) {', '.join(fresh)}")
+    other = +Counter({k: n for k, n in unexplained.items() if _bound_name(k) not in fresh})
+    if other and not {t for t in tags if not t.startswith(NOTE)}:
         tags.add(f"{OUTSIDE}: humans added uses")
     return tags, ours_extra, humans_extra
 
