@@ -121,7 +121,7 @@ def test_fixes_mean_what_the_humans_wrote(project: migrate.Project) -> None:
     try:
         result = migrate.run_project(project, migrate.Cli(_engine()))
     except migrate.FetchError as error:
-        pytest.skip(f"PyPI unreachable and {migrate.cache_dir()} has no copy: {error}")
+        pytest.skip(f"not in {migrate.cache_dir()} and not downloadable (is PyPI reachable?): {error}")
     # The run must have looked at something, or a broken download would pass silently.
     assert result.findings_before, f"no findings in {project.package} {project.old}: rules or download broken"
     assert any(f.humans_changed for f in result.files)
