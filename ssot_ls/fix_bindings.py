@@ -78,7 +78,10 @@ class BindingFixer:
         remaining: list[Use] = []
         for use in binding.uses:
             under = use.qualified == binding.path or use.qualified.startswith(binding.path + ".")
-            if use.rule is None or use.target is None:
+            # A use a rule only reports (no replacement, or a call a person must rewrite) keeps
+            # needing the old import; the other uses are still fixed.
+            if use.rule is None or use.target is None or \
+                    (use.rule.calls == "report" and use.rule is not binding.rule):
                 remaining.append(use)
             elif rebound_path is not None and under and \
                     use.target == rebound_path + use.qualified[len(binding.path):]:
@@ -87,13 +90,13 @@ class BindingFixer:
                 diverted.append(use)
         respelled: list[_Respelling] = []
         rebound: _Rebound | None = None
+        ruled_remaining = [u for u in remaining if u.rule is not None]
+        if rebound_path is not None and ruled_remaining:
+            raise self._stuck(binding, ruled_remaining)  # rebinding would move them too
         if rebound_path is not None:
             rebound = self._rebind(binding, rebound_path, follows, remaining, respelled, work)
-        elif rule is not None and rule.new_module is None and remaining and not diverted:
-            raise NoFix("no replacement configured for this module; "
-                        "uses of names without a rule stay as they are")
-        elif rule is not None and rule.new_module is None and not diverted:
-            raise NoFix("no replacement configured")
+        elif not diverted:
+            raise self._stuck(binding, remaining)
         if diverted:
             self._divert(binding, diverted, rebound, respelled, work)
         if rebound_path is None:
@@ -107,15 +110,22 @@ class BindingFixer:
             lines = ", ".join(str(self.line_of(u.start)) for u in binding.uses if u.start is not None)
             raise NoFix(f"rewrite the use(s) of `{binding.local}` by hand (line {lines}): "
                         f"`{binding.rule.target_name}` needs arguments the old call did not have")
-        for use in binding.uses:
+
+    def _stuck(self, binding: Binding, remaining: list[Use]) -> NoFix:
+        """Why nothing can be done for a binding whose remaining uses need it as it is."""
+        for use in remaining:
             rule = use.rule
-            if rule is None or (rule is binding.rule and not binding.is_module):
-                continue
-            if rule.new_module is None and rule is not binding.rule:
-                raise NoFix(f"no replacement configured for `{use.qualified}`")
-            if rule.calls == "report":
-                raise NoFix(f"rewrite `{use.qualified.rpartition('.')[2]}` by hand: "
-                            f"`{rule.target_name}` needs arguments the old call did not have")
+            if rule is not None and rule is not binding.rule and rule.calls == "report":
+                return NoFix(f"rewrite `{use.qualified.rpartition('.')[2]}` by hand: "
+                             f"`{rule.target_name}` needs arguments the old call did not have")
+            if rule is not None and rule is not binding.rule and rule.new_module is None:
+                return NoFix(f"no replacement configured for `{use.qualified}`")
+        if binding.rule is not None and binding.rule.new_module is None:
+            if remaining:
+                return NoFix("no replacement configured for this module; "
+                             "uses of names without a rule stay as they are")
+            return NoFix("no replacement configured")
+        return NoFix("no use here has a configured replacement")
 
     def _collect_unparsed(self, binding: Binding, work: Work) -> None:
         """Code that does not parse: its uses are unknown, so only an import that keeps its
@@ -144,10 +154,23 @@ class BindingFixer:
             return self._rebind_dotted(binding, new_path, follows, remaining, respelled, work)
         natural = _natural(new_path)
         keep = self._keep_local(binding, new_path)
-        # An explicit alias (`as x`) stays; a name that came from the old path follows the new.
-        if natural.local == binding.local or alias.asname is not None:
+        # An explicit alias (`as x`) stays, and so does a module imported by name (`from six.moves
+        # import http_client`): the module's own namespace keeps it. A renamed name, or a
+        # top-level module imported as itself, follows the new name where it is free.
+        plain_import = isinstance(binding.statement.node, ast.Import)
+        if natural.local == binding.local or alias.asname is not None or \
+                (binding.is_module and not plain_import):
             return self._keep(binding, keep, follows, respelled, work)
         reason = self._rename_blocker(binding, natural, follows, remaining)
+        if reason is None and natural.module == "builtins":
+            # A builtin needs no import: the uses spell it bare where nothing hides it.
+            reason = self.safety.builtin_visible(natural.local, follows)
+            if reason is None:
+                work.replaced[key] = (binding.statement, None)
+                for use in follows:
+                    assert use.start is not None and use.root_end is not None
+                    respelled.append(_Respelling(use, natural.local, use.root_end))
+                return _Rebound(natural.local, natural.qualified, False)
         if reason is None:
             work.replaced[key] = (binding.statement, natural)
             for use in follows:
@@ -336,6 +359,14 @@ class BindingFixer:
         if not plain_style:
             options.reverse()
         reasons: list[str] = []
+        if module == "builtins" and first is not None:
+            reason = self.safety.builtin_visible(first, uses)
+            if reason is None:  # a builtin needs no import
+                for use in uses:
+                    assert use.end is not None and use.target is not None
+                    respelled.append(_Respelling(use, use.target[len(module) + 1:], use.end))
+                return
+            reasons.append(reason)
         for new, spell in options:
             reason = self.safety.can_bind(new.local, scope, new.qualified, uses)
             if reason is None:
@@ -351,8 +382,6 @@ class BindingFixer:
                         work: Work) -> None:
         """Without a replacement for the import itself, it goes once no read needs it."""
         if remaining or binding.loads > len(diverted):
-            if binding.rule is not None and not diverted:
-                raise NoFix("no use here has a configured replacement")
             return
         reason = self.safety.exported(binding)
         if reason:

@@ -103,6 +103,21 @@ class Safety:
                 return (f"`{name}` on line {self._line(load.line)} would then mean the new import")
         return None
 
+    def builtin_visible(self, name: str, uses: Collection[Use]) -> str | None:
+        """Can ``uses`` spell the builtin ``name`` bare (nothing in their scopes binds it)?"""
+        if name not in self.analysis.names or self.analysis.scopes is None:
+            return f"`{name}` cannot be checked here"
+        module = self.analysis.scopes.module
+        if module.star_import_lines:
+            return (f"the star import on line {self._line(module.star_import_lines[0])} may "
+                    f"bind `{name}`")
+        for use in uses:
+            assert use.scope is not None
+            seen = resolve(name, use.scope)
+            if seen is not None:
+                return self._hidden(name, use, seen)
+        return None
+
     def _hidden(self, name: str, use: Use, seen: Scope | None) -> str:
         where = seen.describe() if seen is not None else "an enclosing scope"
         line = ""

@@ -73,6 +73,20 @@ when-keyword = "legacy"
 drop-keywords = ["legacy"]
 
 [[rules]]
+code = "B001"
+old = "six:text_type"
+new = "builtins:str"
+
+[[rules]]
+code = "B002"
+old = "six:PY2"
+
+[[rules]]
+code = "H001"
+old = "six.moves.http_client"
+new = "http.client"
+
+[[rules]]
 code = "R001"
 old = "gone.mod:f"
 new = "here.mod:f"
@@ -355,7 +369,36 @@ CALLS = [
 ]
 
 
-@pytest.mark.parametrize("case", MODULE_MOVES + STYLE + PER_SCOPE + PARENTS + STRINGS + CALLS,
+# Real migrations (tests/realworld): builtins need no import; a report-only use of a module
+# does not block the others; a module imported by name keeps its name.
+REAL = [
+    Case("builtin-target-is-bare", "from six import text_type\n\ndef f(x):\n    return text_type(x)\n",
+         "\ndef f(x):\n    return str(x)\n", RULES),
+    Case("builtin-target-hidden-keeps-the-name",
+         "from six import text_type\n\ndef f(str):\n    return text_type(str)\n",
+         "from builtins import str as text_type\n\ndef f(str):\n    return text_type(str)\n", RULES),
+    Case("report-only-use-does-not-block-the-others", code("""
+        import six
+
+        def f(x):
+            if six.PY2:
+                pass
+            return six.text_type(x)
+        """), code("""
+        import six
+
+        def f(x):
+            if six.PY2:
+                pass
+            return str(x)
+        """), RULES),
+    Case("module-imported-by-name-keeps-its-name",
+         "from six.moves import http_client\n\nhttp_client._MAXHEADERS = 256\n",
+         "from http import client as http_client\n\nhttp_client._MAXHEADERS = 256\n", RULES),
+]
+
+
+@pytest.mark.parametrize("case", REAL + MODULE_MOVES + STYLE + PER_SCOPE + PARENTS + STRINGS + CALLS,
                          ids=lambda c: c.id)
 def test_fix_keeps_meaning(project, case):
     project.package("a")

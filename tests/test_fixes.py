@@ -182,12 +182,9 @@ IMPORTS = [
          "from fresh.place import f\n\nf()\n", RULES),
     Case("from-import-module-move-several-names", "from moved.mod import f, g as h\n\nf(); h()\n",
          "from fresh.place import f, g as h\n\nf(); h()\n", RULES),
-    # The local name came from the old module's name: it follows the new one where it is free.
+    # A module imported by name keeps its name: the module's own namespace still offers it.
     Case("from-parent-of-moved-module", "from moved import mod\n\nmod.f()\n",
-         "from fresh import place\n\nplace.f()\n", RULES),
-    Case("from-parent-of-moved-module-name-taken",
-         "from moved import mod\n\ndef f(place):\n    mod.f(place)\n",
-         "from fresh import place as mod\n\ndef f(place):\n    mod.f(place)\n", RULES),
+         "from fresh import place as mod\n\nmod.f()\n", RULES),
     Case("import-module-move", "import moved.mod\n\nmoved.mod.f()\n",
          "import fresh.place\n\nfresh.place.f()\n", RULES),
     Case("import-submodule-of-moved-module", "import moved.mod.sub\n\nmoved.mod.sub.f()\n",
