@@ -315,6 +315,13 @@ ERRORS = [
      "extend-exclude", "list of strings"),
     ("markdown-wrong-type", edit('presets = ["netra-websocket"]', 'markdown = "no"'), 1, "markdown",
      "true or false"),
+    # Rules whose fixes would never converge (issue 8, point 17).
+    ("new-equals-old", edit('new = "a.new:y"', 'new = "a.old:x"'), 6, "rules[0].new", "same as old"),
+    ("module-new-inside-old", BASE + 'new = "b.old.inner"\n', 12, "rules[1].new", "inside old"),
+    ("module-new-equals-old", BASE + 'new = "b.old"\n', 12, "rules[1].new", "same as old"),
+    ("rules-map-into-each-other", edit('new = "a.new:y"', 'new = "b.old:x"') + 'new = "a.old"\n', 6,
+     "rules[0].new", "back onto itself"),
+    ("removed-wrong-type", BASE + 'removed = "yes"\n', 12, "rules[1].removed", "true or false"),
     ("rules-not-an-array", 'rules = { code = "A" }\n', 1, "rules", "array of tables"),
     ("rule-not-a-table", 'presets = []\nrules = ["x"]\n', 2, "rules[0]", "table"),
 ]
