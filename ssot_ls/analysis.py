@@ -29,7 +29,7 @@ _SUPPRESSION = re.compile(
 # A string that is nothing but a dotted path, or an entry point `pkg.mod:attr`.
 _DOTTED_STRING = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?"
                             r"|[A-Za-z_]\w*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
-_STAR_IMPORT = re.compile(r"\bimport[ \t(\\]*\*")
+_STAR_IMPORT = re.compile(r"import[ \t(\\]*\*")  # a literal start: the fast scan
 ALL_CODES = frozenset({"*"})
 
 
