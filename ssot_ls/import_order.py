@@ -21,7 +21,7 @@ import re
 import sys
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -233,15 +233,21 @@ def _known_section(module: str, style: ImportStyle) -> Section | None:
 
 
 def section_of(module: str, level: int = 0, style: ImportStyle = DEFAULT_STYLE,
-               first_party_roots: Collection[str] = frozenset()) -> Section:
+               first_party_roots: Container[str] = frozenset()) -> Section:
     """The isort section of an imported module: future, standard library, third party, first
-    party (known patterns, or a top-level name in `first_party_roots`: the project's `src`
-    folders' packages and the file's own package), or local folder (relative imports)."""
+    party, or local folder (relative imports).
+
+    `first_party_roots` is asked with the full dotted module name: ruff 0.17 counts `a.b.c` as
+    first party when `SRC/a/b/c` is a folder or `SRC/a/b/c.py[i]` a file under one of its `src`
+    roots, or when `a` is the package of the file being checked.
+    `ssot_ls.import_style.first_party_roots(path)` answers that from the disk; a plain set of
+    module names does for tests and for callers that know their modules.
+    """
     base = module.split(".")[0]
     section = style.default_section
     if level == 0 and base == "__future__":
-        return Section.FUTURE
-    if style.no_sections:
+        section = Section.FUTURE
+    elif style.no_sections:
         section = Section.FIRST_PARTY
     elif level > 0:
         section = Section.LOCAL_FOLDER
@@ -249,7 +255,7 @@ def section_of(module: str, level: int = 0, style: ImportStyle = DEFAULT_STYLE,
         section = known
     elif is_standard_library(base, style.target_version):
         section = Section.STANDARD_LIBRARY
-    elif base in first_party_roots or module == "__main__":
+    elif module in first_party_roots or module == "__main__":
         section = Section.FIRST_PARTY
     return section if section in style.section_order else style.default_section
 
@@ -335,7 +341,7 @@ def _sorted_members(names: Iterable[Member], style: ImportStyle) -> list[Member]
 
 
 def statement_key(statement: ImportStatement, style: ImportStyle = DEFAULT_STYLE,
-                  first_party_roots: Collection[str] = frozenset()) -> tuple:
+                  first_party_roots: Container[str] = frozenset()) -> tuple:
     """The key ruff sorts a block's statements by: section position, then `import` before
     `from` (unless force-sort-within-sections or from-first), then the module key. A `from`
     statement is keyed by its smallest member, as ruff keys its sorted member list."""
@@ -394,14 +400,14 @@ def normalize_block(statements: Iterable[ImportStatement],
 
 
 def _ordered(statements: Iterable[ImportStatement], style: ImportStyle,
-             first_party_roots: Collection[str]) -> list[tuple[tuple, ImportStatement]]:
+             first_party_roots: Container[str]) -> list[tuple[tuple, ImportStatement]]:
     keyed = [(statement_key(s, style, first_party_roots), s) for s in normalize_block(statements, style)]
     keyed.sort(key=lambda pair: pair[0])
     return keyed
 
 
 def blank_lines_before(statements: Sequence[ImportStatement], style: ImportStyle = DEFAULT_STYLE,
-                       first_party_roots: Collection[str] = frozenset()) -> list[int]:
+                       first_party_roots: Container[str] = frozenset()) -> list[int]:
     """How many blank lines ruff puts before each statement of a block in this order: one
     between sections (unless no-lines-before), lines-between-types between `import` and
     `from` runs, none elsewhere (the first statement gets 0)."""
@@ -502,7 +508,7 @@ def format_from_import(module: str, members: Iterable[Member | str], indent: str
 
 
 def format_block(statements: Iterable[ImportStatement], style: ImportStyle = DEFAULT_STYLE,
-                 first_party_roots: Collection[str] = frozenset(), indent: str = "",
+                 first_party_roots: Container[str] = frozenset(), indent: str = "",
                  newline: str = "\n", indent_unit: str = "    ") -> str:
     """The whole block as ruff's fix writes it when it has no comments: normalized, sorted,
     sections apart. Same conventions as `format_from_import` (blank lines carry no indent)."""
@@ -536,13 +542,13 @@ def detect_indent_unit(source: str, default: str = "    ") -> str:
 
 
 def _order_is_sorted(statements: Sequence[ImportStatement], style: ImportStyle,
-                     first_party_roots: Collection[str]) -> bool:
+                     first_party_roots: Container[str]) -> bool:
     keys = [statement_key(s, style, first_party_roots) for s in statements]
     return all(a < b for a, b in pairwise(keys))
 
 
 def insertion_index(existing: Sequence[ImportStatement], new: ImportStatement,
-                    style: ImportStyle = DEFAULT_STYLE, first_party_roots: Collection[str] = frozenset(),
+                    style: ImportStyle = DEFAULT_STYLE, first_party_roots: Container[str] = frozenset(),
                     anchor: int | None = None) -> int:
     """Where `new` goes among a block's statements (an index into `existing`).
 
@@ -609,7 +615,7 @@ def _layout_lines(statements: Sequence[ImportStatement], lines: Sequence[str]) -
 
 
 def block_is_sorted(statements: Sequence[ImportStatement], style: ImportStyle = DEFAULT_STYLE,
-                    first_party_roots: Collection[str] = frozenset(),
+                    first_party_roots: Container[str] = frozenset(),
                     lines: Sequence[str] | None = None, indent_unit: str = "    ") -> bool:
     """Whether ruff's I001 accepts this block (what follows the block is not judged).
 
@@ -641,7 +647,7 @@ def _leading(text: str, lines: Sequence[str] | None, lineno: int) -> str:
 
 
 def _structure_is_sorted(statements: Sequence[ImportStatement], style: ImportStyle,
-                         first_party_roots: Collection[str], lines: Sequence[str] | None, indent: str,
+                         first_party_roots: Container[str], lines: Sequence[str] | None, indent: str,
                          indent_unit: str) -> bool:
     expected = _ordered(statements, style, first_party_roots)
     if len(expected) != len(statements):
