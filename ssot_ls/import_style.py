@@ -203,8 +203,19 @@ def _with_extends(path: Path, table: dict[str, Any]) -> dict[str, Any]:
         current = target
     merged: dict[str, Any] = {}
     for layer in reversed(chain):
-        merged = _merge(merged, layer)
+        merged = _merge(merged, _lint_isort_layer(layer))
     return merged
+
+
+def _lint_isort_layer(table: dict[str, Any]) -> dict[str, Any]:
+    """One file's table with its isort options under `lint.isort`: ruff takes the legacy
+    top-level `isort` table only when the file has no `lint.isort`, and never merges the two."""
+    layer = {k: v for k, v in table.items() if k != "isort"}
+    lint = dict(_table(table, "lint"))
+    if "isort" not in lint and isinstance(table.get("isort"), dict):
+        lint["isort"] = table["isort"]
+    layer["lint"] = lint
+    return layer
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -220,9 +231,7 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 def _from_ruff(path: Path, table: dict[str, Any]) -> ProjectSettings:
     table = _with_extends(path, table)
     root = path.parent
-    lint = table.get("lint") if isinstance(table.get("lint"), dict) else {}
-    # `[lint.isort]` wins over the legacy top-level `[isort]`.
-    isort = _merge(_table(table, "isort"), _table(lint, "isort"))
+    isort = _table(_table(table, "lint"), "isort")
     fields: dict[str, Any] = {}
     if _is_int(table.get("line-length")) and 1 <= table["line-length"] <= 320:
         fields["line_length"] = table["line-length"]
