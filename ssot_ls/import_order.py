@@ -628,7 +628,7 @@ def block_is_sorted(statements: Sequence[ImportStatement], style: ImportStyle = 
     """
     if not statements:
         return True
-    indent = _leading(statements[0].text, lines, statements[0].lineno)
+    indent = _leading(lines, statements[0].lineno)
     gap_lines = _layout_lines(statements, lines) if lines is not None else None
     own = {n for s in statements for n in range(s.lineno, s.end_lineno + 1)}
     if gap_lines is not None and not any(s.has_comments for s in statements):
@@ -639,7 +639,7 @@ def block_is_sorted(statements: Sequence[ImportStatement], style: ImportStyle = 
     return _structure_is_sorted(statements, style, first_party_roots, lines, indent, indent_unit)
 
 
-def _leading(text: str, lines: Sequence[str] | None, lineno: int) -> str:
+def _leading(lines: Sequence[str] | None, lineno: int) -> str:
     if lines is None or lineno <= 0 or lineno > len(lines):
         return ""
     line = lines[lineno - 1]
@@ -656,10 +656,58 @@ def _structure_is_sorted(statements: Sequence[ImportStatement], style: ImportSty
         if (entry.is_from, entry.module, entry.level, entry.names) != (
                 statement.is_from, statement.module, statement.level, statement.names):
             return False
-        if statement.text and not statement.has_comments and not _same_ignoring_indentation(
-                statement.text, _format_entry(entry, style, indent, indent_unit, "\n")):
+        if not _text_matches(statement, entry, style, lines, indent, indent_unit):
             return False
     return _gaps_match(statements, [key for key, _ in expected], style, lines)
+
+
+def _text_matches(statement: ImportStatement, entry: ImportStatement, style: ImportStyle,
+                  lines: Sequence[str] | None, indent: str, indent_unit: str) -> bool:
+    if not statement.text:
+        return True
+    if not statement.has_comments:
+        expected = _format_entry(entry, style, indent, indent_unit, "\n")
+        return _same_ignoring_indentation(statement.text, expected)
+    comment = _trailing_comment(statement, lines)
+    if comment is None:
+        return True  # comments inside a wrapped statement: not judged
+    expected = _format_commented(entry, comment, style, indent, indent_unit)
+    return _same_ignoring_indentation(lines[statement.lineno - 1], expected)  # type: ignore[index]
+
+
+def _trailing_comment(statement: ImportStatement, lines: Sequence[str] | None) -> str | None:
+    """The comment ending a one-line statement's line, when that is its only comment."""
+    if lines is None or statement.lineno <= 0 or statement.end_lineno != statement.lineno:
+        return None
+    line = lines[statement.lineno - 1].rstrip("\r\n")
+    code, _, comment = line.partition("#")
+    if code.strip() != statement.text.strip():
+        return None
+    return "#" + comment.rstrip()
+
+
+def _format_commented(entry: ImportStatement, comment: str, style: ImportStyle, indent: str,
+                      indent_unit: str) -> str:
+    """A statement with one end-of-line comment, as ruff writes it: two spaces before the comment,
+    which counts toward the line length; once wrapped, it follows `(` (several members) or the
+    lone member."""
+    if not entry.is_from:
+        return f"import {_alias(entry.names[0])}  {comment}"
+    head = f"from {entry.module_path} import "
+    single = head + ", ".join(_alias(m) for m in entry.names) + "  " + comment
+    star = any(name == "*" for name, _ in entry.names)
+    magic = entry.trailing_comma and style.split_on_trailing_comma
+    may_inline = not magic and (not style.force_wrap_aliases or len(entry.names) == 1
+                                or all(asname is None for _, asname in entry.names))
+    if star or (may_inline and text_width(indent + single, style.indent_width) <= style.line_length):
+        return single
+    members = [f"{indent}{indent_unit}{_alias(m)}," for m in entry.names]
+    opener = head + "("
+    if len(entry.names) == 1:
+        members[0] += "  " + comment
+    else:
+        opener += "  " + comment
+    return "\n".join([opener, *members, indent + ")"])
 
 
 def _gaps_match(statements: Sequence[ImportStatement], keys: Sequence[tuple], style: ImportStyle,
