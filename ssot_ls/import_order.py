@@ -31,6 +31,7 @@ __all__ = [
     "ImportStatement",
     "ImportStyle",
     "Section",
+    "blank_lines_after_block",
     "blank_lines_before",
     "block_is_sorted",
     "detect_indent_unit",
@@ -435,6 +436,24 @@ def _separator(previous: tuple, key: tuple, style: ImportStyle) -> int:
 
 
 # --- Formatting -----------------------------------------------------------------------------
+
+
+def blank_lines_after_block(next_statement: ast.stmt | None, style: ImportStyle = DEFAULT_STYLE,
+                            is_stub: bool = False) -> int:
+    """How many blank lines ruff wants between an import block and the statement after it:
+    lines-after-imports when set, else 2 before a `def`/`class` and 1 before anything else (at
+    most 1 in a stub); 0 when nothing follows in the same body (ruff leaves that alone). A
+    comment block set apart by a blank line before the `def` makes it count as "anything else"
+    in ruff; that case is not modelled here."""
+    if next_statement is None:
+        return 0
+    definition = isinstance(next_statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    wanted = style.lines_after_imports
+    if is_stub:
+        return 0 if wanted == 0 else 1
+    if wanted >= 0:
+        return wanted
+    return 2 if definition else 1
 
 
 def _char_width(char: str) -> int:

@@ -32,6 +32,7 @@ from ssot_ls.import_order import (
     ImportStatement,
     ImportStyle,
     Section,
+    blank_lines_after_block,
     blank_lines_before,
     block_is_sorted,
     detect_indent_unit,
@@ -212,6 +213,19 @@ def test_block_is_sorted_with_comments_is_structural():
     assert not block_is_sorted(statements_from_source("import sys  # x\nimport os\n"))
 
 
+def test_end_of_line_comments_count_toward_the_line_length():
+    fits = "from aaaa import bbbb, cccc  # a comment\n"
+    assert block_is_sorted(statements_from_source(fits), lines=fits.splitlines())
+    narrow = ImportStyle(line_length=30)
+    assert not block_is_sorted(statements_from_source(fits), narrow, lines=fits.splitlines())
+    wrapped = "from aaaa import (  # a comment\n    bbbb,\n    cccc,\n)\n"
+    assert block_is_sorted(statements_from_source(wrapped), narrow, lines=wrapped.splitlines())
+    one = "from aaaa import bbbb  # a long comment here\n"
+    assert not block_is_sorted(statements_from_source(one), narrow, lines=one.splitlines())
+    assert not block_is_sorted(statements_from_source("import os # one space\n"),
+                               lines=["import os # one space"])
+
+
 def test_block_is_sorted_without_lines_uses_line_numbers():
     statements = statements_from_source("import os\nimport sys\n\nimport requests\n")
     assert block_is_sorted(statements)
@@ -225,6 +239,33 @@ def test_blank_lines_before():
     assert blank_lines_before(statements) == [0, 1, 0]
     style = ImportStyle(lines_between_types=1, no_lines_before=frozenset({Section.THIRD_PARTY}))
     assert blank_lines_before(statements, style) == [0, 0, 1]
+
+
+@pytest.mark.parametrize(("following", "expected"), [
+    (None, 0), ("x = 1", 1), ("def f(): pass", 2), ("class C: pass", 2), ("@dec\ndef f(): pass", 2),
+    ("if x:\n    pass", 1)])
+def test_blank_lines_after_block(following, expected):
+    node = ast.parse(following).body[0] if following else None
+    assert blank_lines_after_block(node) == expected
+    assert blank_lines_after_block(node, ImportStyle(lines_after_imports=3)) == (3 if node else 0)
+    assert blank_lines_after_block(node, is_stub=True) == (1 if node else 0)
+
+
+@needs_ruff
+@pytest.mark.parametrize("lines_after", [-1, 0, 3])
+def test_blank_lines_after_block_matches_ruff(tmp_path: Path, lines_after: int):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.ruff.lint.isort]\nlines-after-imports = {lines_after}\n")
+    (tmp_path / "cases").mkdir()
+    followers = ["x = 1", "def f(): pass", "class C: pass", "@dec\ndef f(): pass", "if x:\n    pass"]
+    expected = {}
+    for i, follower in enumerate(followers):
+        for blank in range(4):
+            name = f"case_{i}_{blank}.py"
+            (tmp_path / "cases" / name).write_text("import os\n" + "\n" * blank + follower + "\n")
+            wanted = blank_lines_after_block(ast.parse(follower).body[0], ImportStyle(lines_after_imports=lines_after))
+            expected[name] = blank != wanted
+    flagged = {Path(d["filename"]).name for d in _ruff(tmp_path, "--select", "I001")}
+    assert {name for name, bad in expected.items() if bad} == flagged
 
 
 def test_insertion_index_sorted_block():
