@@ -90,8 +90,10 @@ def test_sections_default():
 
 
 def test_sections_known_patterns_and_order():
-    style = ImportStyle(known_first_party=frozenset({"req*"}), known_third_party=frozenset({"mypkg.vendored"}),
-                        known_local_folder=frozenset({"here"}), extra_standard_library=frozenset({"pkg_resources"}))
+    style = ImportStyle(known_first_party=frozenset({"req*"}),
+                        known_third_party=frozenset({"mypkg.vendored"}),
+                        known_local_folder=frozenset({"here"}),
+                        extra_standard_library=frozenset({"pkg_resources"}))
     assert section_of("requests", 0, style) is Section.FIRST_PARTY
     assert section_of("mypkg.vendored.x", 0, style, {"mypkg.vendored.x"}) is Section.THIRD_PARTY
     assert section_of("mypkg.other", 0, style, {"mypkg.other"}) is Section.FIRST_PARTY
@@ -123,7 +125,7 @@ def test_member_key_order_by_type_and_natural_order():
 
 def test_natural_order_of_digits():
     names = ["a", "a0", "a1", "a1a", "a2", "a10", "a20", "x01", "x1"]
-    assert sorted(reversed(names), key=member_key) == ["a", "a0", "a1", "a1a", "a2", "a10", "a20", "x01", "x1"]
+    assert sorted(reversed(names), key=member_key) == names
 
 
 def test_statement_order_default_block():
@@ -134,7 +136,8 @@ def test_statement_order_default_block():
     )
     assert _sorted_text(source) == (
         "from __future__ import annotations\nimport __future__\n\nimport os\n\nimport a\nimport b\n"
-        "import zz\nfrom a import B_C, Z, bc, d\nfrom a import b as c\n\nfrom .. import y\nfrom ..b import w\n"
+        "import zz\nfrom a import B_C, Z, bc, d\nfrom a import b as c\n\n"
+        "from .. import y\nfrom ..b import w\n"
         "from . import x\nfrom .a import z"
     )
 
@@ -163,8 +166,8 @@ def test_format_from_import_fits_or_wraps():
     assert format_from_import("a", ["b"], magic_trailing_comma=True) == "from a import (\n    b,\n)"
     long_names = ["cccccccccccccccccccccccccc", "bbbbbbbbbbbbbbbbbbbbbbbbbb"]
     text = format_from_import("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", long_names, indent="    ")
-    assert text == ("from aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa import (\n        bbbbbbbbbbbbbbbbbbbbbbbbbb,\n"
-                    "        cccccccccccccccccccccccccc,\n    )")
+    assert text == ("from aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa import (\n"
+                    "        bbbbbbbbbbbbbbbbbbbbbbbbbb,\n        cccccccccccccccccccccccccc,\n    )")
     # 88 wide fits exactly; 89 wraps.
     assert "\n" not in format_from_import("a" * 36, ["b" * 18, "c" * 19])
     assert "\n" in format_from_import("a" * 36, ["b" * 18, "c" * 20])
@@ -183,7 +186,8 @@ def test_as_members_get_their_own_statements_unless_combined():
     combined = ImportStyle(combine_as_imports=True)
     assert format_from_import("a", [("b", "c"), "d"], style=combined) == "from a import b as c, d"
     single = ImportStyle(force_single_line=True)
-    assert format_from_import("a", ["d", "b"], indent="  ", style=single) == "from a import b\n  from a import d"
+    text = format_from_import("a", ["d", "b"], indent="  ", style=single)
+    assert text == "from a import b\n  from a import d"
     wrap = ImportStyle(force_wrap_aliases=True, combine_as_imports=True)
     assert format_from_import("a", [("b", "c"), "d"], style=wrap) == "from a import (\n    b as c,\n    d,\n)"
 
@@ -262,7 +266,8 @@ def test_blank_lines_after_block_matches_ruff(tmp_path: Path, lines_after: int):
         for blank in range(4):
             name = f"case_{i}_{blank}.py"
             (tmp_path / "cases" / name).write_text("import os\n" + "\n" * blank + follower + "\n")
-            wanted = blank_lines_after_block(ast.parse(follower).body[0], ImportStyle(lines_after_imports=lines_after))
+            style = ImportStyle(lines_after_imports=lines_after)
+            wanted = blank_lines_after_block(ast.parse(follower).body[0], style)
             expected[name] = blank != wanted
     flagged = {Path(d["filename"]).name for d in _ruff(tmp_path, "--select", "I001")}
     assert {name for name, bad in expected.items() if bad} == flagged
@@ -293,7 +298,8 @@ def test_merge_target():
     assert merge_target(block, ImportStatement.make_from("a", ["x"])) == 2
     assert merge_target(block, ImportStatement.make_from(".a", ["x"])) == 3
     assert merge_target(block, ImportStatement.make_from("a", [("x", "y")])) is None
-    assert merge_target(block, ImportStatement.make_from("a", ["x"]), ImportStyle(force_single_line=True)) is None
+    single = ImportStyle(force_single_line=True)
+    assert merge_target(block, ImportStatement.make_from("a", ["x"]), single) is None
     assert merge_target(block, ImportStatement.make_import("a")) is None
 
 
@@ -315,7 +321,8 @@ def test_statement_from_node_reads_comments_and_magic_comma():
     assert plain.has_comments and not plain.trailing_comma and plain.text == "import os"
     assert not parens.has_comments and not parens.trailing_comma
     relative = _stmt("from ..x.y import (z as w,)\n")
-    assert (relative.module, relative.level, relative.module_path, relative.trailing_comma) == ("x.y", 2, "..x.y", True)
+    assert (relative.module, relative.level, relative.module_path, relative.trailing_comma) == (
+        "x.y", 2, "..x.y", True)
 
 
 def test_detect_indent_unit():
@@ -386,7 +393,8 @@ def _statement(draw: st.DrawFn) -> str:
     kind = draw(st.sampled_from(["import", "from", "from", "relative", "future"]))
     if kind == "import":
         modules = draw(st.lists(st.sampled_from(STDLIB + THIRD + FIRST), min_size=1, max_size=2))
-        return "import " + ", ".join(_alias(m, draw(st.sampled_from([None, None, None, "m1", "M"]))) for m in modules)
+        asnames = st.sampled_from([None, None, None, "m1", "M"])
+        return "import " + ", ".join(_alias(m, draw(asnames)) for m in modules)
     if kind == "future":
         module = "__future__"
     elif kind == "relative":
@@ -459,8 +467,8 @@ def _project(config: str) -> Iterator[Path]:
 
 def _ruff(root: Path, *args: str) -> list[dict]:
     assert RUFF is not None
-    done = subprocess.run([RUFF, "check", "--no-cache", "--exit-zero", "--output-format", "json", *args, "cases"],
-                          cwd=root, capture_output=True, text=True, check=True)
+    command = [RUFF, "check", "--no-cache", "--exit-zero", "--output-format", "json", *args, "cases"]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=True)
     return json.loads(done.stdout or "[]")
 
 
@@ -565,8 +573,9 @@ def test_differential_against_ruff(config: str, data: st.DataObject) -> None:
 
 @st.composite
 def _from_import(draw: st.DrawFn) -> tuple[str, list[tuple[str, str | None]], int, bool, int]:
-    module = draw(st.sampled_from(["a", "os.path", "..pkg.sub", "package_with_a_rather_long_name.sub_module"]))
-    names = draw(st.lists(st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,18}", fullmatch=True), min_size=1, max_size=8))
+    module = draw(st.sampled_from(["a", "os.path", "..pkg.sub", "package_with_a_long_name.sub_module"]))
+    identifiers = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,18}", fullmatch=True)
+    names = draw(st.lists(identifiers, min_size=1, max_size=8))
     members = [(n, draw(st.none() | st.just("al" + n[:5]))) for n in names]
     depth = draw(st.integers(0, 2))
     magic = draw(st.booleans())
@@ -614,7 +623,8 @@ def test_standard_library_matches_ruff(tmp_path: Path, version: tuple[int, int])
     names = _stdlib_candidates()
     (tmp_path / "cases").mkdir()
     for name in names:
-        (tmp_path / "cases" / f"m_{name}.py").write_text(f"import {name}\n\nimport requests\n", encoding="utf-8")
+        source = f"import {name}\n\nimport requests\n"
+        (tmp_path / "cases" / f"m_{name}.py").write_text(source, encoding="utf-8")
     flagged = {Path(d["filename"]).name for d in _ruff(tmp_path, "--isolated", "--select", "I001",
                                                        "--target-version", f"py{version[0]}{version[1]}")}
     ruff_stdlib = {n for n in names if f"m_{n}.py" not in flagged}
