@@ -28,6 +28,7 @@ from itertools import pairwise
 
 __all__ = [
     "DEFAULT_STYLE",
+    "RUFF_DEFAULT_TARGET",
     "ImportStatement",
     "ImportStyle",
     "Section",
@@ -74,7 +75,7 @@ class ImportStyle:
 
     line_length: int = 88
     indent_width: int = 4
-    target_version: tuple[int, int] | None = None
+    target_version: tuple[int, int] | None = None  # None: ruff's default, RUFF_DEFAULT_TARGET
     known_first_party: frozenset[str] = frozenset()
     known_third_party: frozenset[str] = frozenset()
     known_local_folder: frozenset[str] = frozenset()
@@ -204,15 +205,18 @@ _STDLIB_VERSIONS: dict[str, tuple[int, int]] = {
 }
 
 
+# What ruff 0.17 assumes when neither `target-version` nor `requires-python` says.
+RUFF_DEFAULT_TARGET = (3, 11)
+
+
 def is_standard_library(module_base: str, target_version: tuple[int, int] | None = None) -> bool:
-    """Whether a top-level module is in the standard library of `target_version` (default: this
-    interpreter's), as ruff's `is_known_standard_library` decides."""
-    if target_version is None:
-        return module_base in sys.stdlib_module_names
+    """Whether a top-level module is in the standard library of `target_version` (None: ruff's
+    default), as ruff's `is_known_standard_library` decides."""
+    minor = (target_version or RUFF_DEFAULT_TARGET)[1]
     span = _STDLIB_VERSIONS.get(module_base)
     if span is None:
         return module_base in sys.stdlib_module_names
-    return span[0] <= target_version[1] <= span[1]
+    return span[0] <= minor <= span[1]
 
 
 def _known_section(module: str, style: ImportStyle) -> Section | None:

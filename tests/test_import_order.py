@@ -618,15 +618,15 @@ def _stdlib_candidates() -> list[str]:
 
 
 @needs_ruff
-@pytest.mark.parametrize("version", [(3, 8), (3, 11), (3, 13), (3, 14)])
-def test_standard_library_matches_ruff(tmp_path: Path, version: tuple[int, int]) -> None:
+@pytest.mark.parametrize("version", [None, (3, 8), (3, 11), (3, 13), (3, 14)])
+def test_standard_library_matches_ruff(tmp_path: Path, version: tuple[int, int] | None) -> None:
     names = _stdlib_candidates()
     (tmp_path / "cases").mkdir()
     for name in names:
         source = f"import {name}\n\nimport requests\n"
         (tmp_path / "cases" / f"m_{name}.py").write_text(source, encoding="utf-8")
-    flagged = {Path(d["filename"]).name for d in _ruff(tmp_path, "--isolated", "--select", "I001",
-                                                       "--target-version", f"py{version[0]}{version[1]}")}
+    target = ["--target-version", f"py{version[0]}{version[1]}"] if version else []
+    flagged = {Path(d["filename"]).name for d in _ruff(tmp_path, "--isolated", "--select", "I001", *target)}
     ruff_stdlib = {n for n in names if f"m_{n}.py" not in flagged}
     ours = {n for n in names if is_standard_library(n, version)}
     assert ours == ruff_stdlib
