@@ -435,7 +435,7 @@ def _block(draw: st.DrawFn) -> str:
 def _case(draw: st.DrawFn) -> str:
     block = draw(_block())
     if draw(st.integers(0, 3)) == 0:  # an indented block
-        return "if True:\n" + "".join(f"    {line}" if line else "" for line in block.splitlines(True))
+        return "if True:\n" + "".join(f"    {line}" if line.strip() else line for line in block.splitlines(True))
     return block
 
 
@@ -641,3 +641,63 @@ def test_formatting_a_normalized_statement_roundtrips():
 def teardown_module() -> None:
     if STATS:
         print("\nimport_order differential figures:", dict(STATS))
+
+
+# --- The fixer's use, end to end ---------------------------------------------------------------
+
+
+def _add_import(source: str, new: ImportStatement, style: ImportStyle = DEFAULT_STYLE) -> str:
+    """What a fixer does with this library: merge into a `from` import, else rewrite a sorted
+    comment-free block whole, else insert the statement where it sorts."""
+    tree = ast.parse(source)
+    body = tree.body[0].body if isinstance(tree.body[0], ast.If) else tree.body  # type: ignore[attr-defined]
+    nodes = [n for n in body if isinstance(n, ast.Import | ast.ImportFrom)]
+    statements = [statement_from_node(n, source) for n in nodes]
+    lines = source.splitlines(keepends=True)
+    indent = " " * nodes[0].col_offset
+    first, last = statements[0].lineno - 1, statements[-1].end_lineno
+    target = merge_target(statements, new, style)
+    if target is not None:
+        old = statements[target]
+        members = list(old.names)
+        for name, asname in new.names:
+            members.insert(member_insertion_index(members, name, style, asname), (name, asname))
+        text = format_from_import(old.module_path, members, indent, style, magic_trailing_comma=old.trailing_comma)
+        lines[old.lineno - 1: old.end_lineno] = [indent + text + "\n"]
+    elif not any(s.has_comments for s in statements) and "#" not in "".join(lines[first:last]):
+        assert block_is_sorted(statements, style, lines=[line.rstrip("\n") for line in lines])
+        lines[first:last] = [indent + format_block([*statements, new], style, indent=indent) + "\n"]
+    else:
+        at = insertion_index(statements, new, style)
+        combined = [*statements[:at], new, *statements[at:]]
+        assert blank_lines_before(combined, style)[at] == 0  # joins a section: no new blank line
+        text = format_import(new.module, new.names[0][1], indent, style) if not new.is_from else \
+            format_from_import(new.module_path, new.names, indent, style)
+        line = statements[at].lineno - 1 if at < len(statements) else last
+        lines.insert(line, indent + text + "\n")
+    return "".join(lines)
+
+
+_WORKFLOWS = [
+    ("import os\nimport sys\n\nimport requests\n\nx = 1\n", ImportStatement.make_from("collections", ["deque"])),
+    ("import os\n\nx = 1\n", ImportStatement.make_import("numpy", "np")),
+    ("if True:\n    from aaaaaaaaaaaaaaaaaaaaa import bbbbbbbbbbbbbbbbbbbbbbb, ccccccccccccccccccccccc\n",
+     ImportStatement.make_from("aaaaaaaaaaaaaaaaaaaaa", ["AAAAAAAAAAAAAAA"])),
+    ("import os\n\n# the web\nimport requests  # noqa: F401\n\nx = 1\n", ImportStatement.make_import("httpx")),
+    ("from a import (\n    b,\n)\n", ImportStatement.make_from("a", ["C"])),
+]
+
+
+@needs_ruff
+@pytest.mark.parametrize(("source", "new"), _WORKFLOWS)
+def test_fixer_workflow_output_is_ruff_clean(tmp_path: Path, source: str, new: ImportStatement) -> None:
+    (tmp_path / "cases").mkdir()
+    assert not _ruff_on(tmp_path, source), "the fixture itself must be clean"
+    fixed = _add_import(source, new)
+    assert fixed != source
+    assert not _ruff_on(tmp_path, fixed), fixed
+
+
+def _ruff_on(root: Path, source: str) -> list[dict]:
+    (root / "cases" / "case.py").write_text(source, encoding="utf-8")
+    return _ruff(root, "--isolated", "--select", "I001,E501")
