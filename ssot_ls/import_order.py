@@ -31,6 +31,7 @@ __all__ = [
     "RUFF_DEFAULT_TARGET",
     "ImportStatement",
     "ImportStyle",
+    "LineEdit",
     "Section",
     "blank_lines_after_block",
     "blank_lines_before",
@@ -39,10 +40,12 @@ __all__ = [
     "format_block",
     "format_from_import",
     "format_import",
+    "insertion_edit",
     "insertion_index",
     "is_standard_library",
     "member_insertion_index",
     "member_key",
+    "merge_edit",
     "merge_target",
     "normalize_block",
     "section_of",
@@ -619,6 +622,104 @@ def member_insertion_index(existing_names: Sequence[Member | str], new_name: str
     if all(a < b for a, b in pairwise(keys)):
         return bisect_right(keys, member_key(new_name, style, new_asname))
     return len(members)
+
+
+@dataclass(frozen=True)
+class LineEdit:
+    """Replace the 0-based lines `[start, end)` of the file with `text` (whole lines, each
+    ending with the newline)."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _written(statement: ImportStatement, style: ImportStyle, indent: str, indent_unit: str,
+             newline: str) -> str:
+    entries = normalize_block([statement], style)
+    if len(entries) != 1:
+        raise ValueError("a new statement must be one statement as ruff writes it (see normalize_block)")
+    return indent + _format_entry(entries[0], style, indent, indent_unit, newline) + newline
+
+
+def insertion_edit(existing: Sequence[ImportStatement], new: ImportStatement, lines: Sequence[str],
+                   style: ImportStyle = DEFAULT_STYLE, first_party_roots: Container[str] = frozenset(),
+                   anchor: int | None = None, indent_unit: str = "    ", newline: str = "\n") -> LineEdit:
+    """The edit that adds `new` to a block (statements with line numbers; `lines` the file's
+    lines without their endings) where `insertion_index` puts it, with ruff's blank lines
+    around it when the block is in ruff's order: a section apart, and the blank line ruff
+    keeps above a comment that no longer opens its section. Comments above the next statement
+    stay with it. In a block ruff would reorder anyway, the statement goes right after its
+    predecessor (or before the first statement) with no blank line."""
+    index = insertion_index(existing, new, style, first_party_roots, anchor)
+    indent = _leading(lines, existing[0].lineno)
+    text = _written(new, style, indent, indent_unit, newline)
+    if not _order_is_sorted(existing, style, first_party_roots):
+        at = existing[index - 1].end_lineno if index else existing[0].lineno - 1
+        return LineEdit(at, at, text)
+    key = statement_key(new, style, first_party_roots)
+    keys = [statement_key(s, style, first_party_roots) for s in existing]
+    before = newline * _separator(keys[index - 1], key, style) if index else ""
+    if index == len(existing):
+        at = existing[-1].end_lineno
+        return LineEdit(at, at, before + text)
+    following = existing[index]
+    start = existing[index - 1].end_lineno if index else following.lineno - 1
+    comments = [line.strip() for line in lines[start: following.lineno - 1] if line.strip()] if index else []
+    after = [""] * _separator(key, keys[index], style)
+    if comments and keys[index][0] == key[0]:
+        after.append("")  # ruff's blank line above a comment inside a section
+    gap = "".join(f"{line and indent + line}{newline}" for line in [*after, *comments])
+    return LineEdit(start, following.lineno - 1, before + text + gap)
+
+
+def merge_edit(existing: Sequence[ImportStatement], index: int, new_members: Iterable[Member | str],
+               lines: Sequence[str], style: ImportStyle = DEFAULT_STYLE, indent_unit: str = "    ",
+               newline: str = "\n") -> LineEdit | None:
+    """The edit that adds members to the `from` import `existing[index]` (see `merge_target`),
+    rewritten as ruff writes it, its magic trailing comma kept. A new first member can move the
+    statement past its neighbours of the same module (`from m import *`, `from m import x as y`):
+    then the run of those statements is rewritten in ruff's order. None when comments inside
+    the statement would be lost (a comment ending a one-line statement is kept); with comments
+    among those neighbours the statement is rewritten in place."""
+    statement = existing[index]
+    comment = _trailing_comment(statement, lines) if statement.has_comments else None
+    if statement.has_comments and comment is None:
+        return None
+    indent = _leading(lines, statement.lineno)
+    added = [(n, None) if isinstance(n, str) else n for n in new_members]
+    merged = replace(statement, names=(*statement.names, *added), text="", has_comments=False)
+    entries = sorted(normalize_block([merged], style), key=lambda e: statement_key(e, style))
+    first, last = _same_module_run(existing, index)
+    run = [*existing[first:index], *entries, *existing[index + 1: last + 1]]
+    in_order = run == sorted(run, key=lambda e: statement_key(e, style))
+    gaps = lines[existing[first].lineno - 1: existing[last].end_lineno]
+    if in_order or any(s.has_comments for s in existing[first: last + 1]) or any("#" in g for g in gaps):
+        written = [_format_entry(e, style, indent, indent_unit, newline) for e in entries]
+        if comment is not None:
+            commented = _format_commented(entries[0], comment, style, indent, indent_unit)
+            written[0] = commented.replace("\n", newline)
+        text = "".join(f"{indent}{w}{newline}" for w in written)
+        return LineEdit(statement.lineno - 1, statement.end_lineno, text)
+    ordered = sorted(run, key=lambda e: statement_key(e, style))
+    written = [_format_entry(e, style, indent, indent_unit, newline) for e in ordered]
+    text = "".join(f"{indent}{w}{newline}" for w in written)
+    return LineEdit(existing[first].lineno - 1, existing[last].end_lineno, text)
+
+
+def _same_module_run(existing: Sequence[ImportStatement], index: int) -> tuple[int, int]:
+    """The contiguous statements around `index` that are `from` imports of its module."""
+    where = (existing[index].module, existing[index].level)
+
+    def same(i: int) -> bool:
+        return existing[i].is_from and (existing[i].module, existing[i].level) == where
+
+    first = last = index
+    while first > 0 and same(first - 1):
+        first -= 1
+    while last + 1 < len(existing) and same(last + 1):
+        last += 1
+    return first, last
 
 
 # --- Is a block what ruff writes? ------------------------------------------------------------

@@ -31,6 +31,7 @@ from ssot_ls.import_order import (
     DEFAULT_STYLE,
     ImportStatement,
     ImportStyle,
+    LineEdit,
     Section,
     blank_lines_after_block,
     blank_lines_before,
@@ -39,11 +40,14 @@ from ssot_ls.import_order import (
     format_block,
     format_from_import,
     format_import,
+    insertion_edit,
     insertion_index,
     is_standard_library,
     member_insertion_index,
     member_key,
+    merge_edit,
     merge_target,
+    normalize_block,
     section_of,
     statement_from_node,
     statement_key,
@@ -435,7 +439,8 @@ def _block(draw: st.DrawFn) -> str:
 def _case(draw: st.DrawFn) -> str:
     block = draw(_block())
     if draw(st.integers(0, 3)) == 0:  # an indented block
-        return "if True:\n" + "".join(f"    {line}" if line.strip() else line for line in block.splitlines(True))
+        lines = block.splitlines(True)
+        return "if True:\n" + "".join(f"    {line}" if line.strip() else line for line in lines)
     return block
 
 
@@ -521,6 +526,22 @@ def _mutants(case: Case, data: st.DataObject) -> str:
     return "".join(lines)
 
 
+def _grow(case: Case, style: ImportStyle, first_party: Container[str], data: st.DataObject) -> str:
+    """The sorted block with one more statement (or member), added by the engine's edits."""
+    drawn = statements_from_source(data.draw(_statement()) + "\n")[0]
+    new = normalize_block([drawn], style)[0]
+    lines = case.source.splitlines()
+    present = {(s.is_from, s.module, s.level, s.names) for s in normalize_block(case.statements, style)}
+    target = merge_target(case.statements, new, style)
+    if target is not None:
+        edit = merge_edit(case.statements, target, new.names, lines, style)
+    elif (new.is_from, new.module, new.level, new.names) in present:
+        return case.source  # ruff would drop it as a duplicate
+    else:
+        edit = insertion_edit(case.statements, new, lines, style, first_party)
+    return case.source if edit is None else _apply(case.source, edit)
+
+
 def _check_positions(case: Case, style: ImportStyle, first_party: Container[str]) -> None:
     """In a sorted block, every statement is where insertion_index puts it, every member
     where member_insertion_index puts it."""
@@ -562,6 +583,12 @@ def test_differential_against_ruff(config: str, data: st.DataObject) -> None:
         for case in sorted_cases:
             assert _is_sorted(case, style, first_party), (config, case.source)
             _check_positions(case, style, first_party)
+        # (d) a statement or member added where the engine puts it keeps a sorted block sorted
+        grown = [_grow(case, style, first_party, data) for case in sorted_cases]
+        for case, text, was_flagged in zip(sorted_cases, grown, _flagged(root, grown), strict=True):
+            assert not was_flagged, (config, case.source, text)
+        STATS["statements added to sorted blocks"] += sum(
+            g != c.source for g, c in zip(grown, sorted_cases, strict=True))
         # (a) again, on small changes to sorted blocks (sorted or not, as ruff says)
         mutants = [_mutants(case, data) for case in sorted_cases]
         verdicts = _flagged(root, mutants)
@@ -647,43 +674,38 @@ def teardown_module() -> None:
 
 
 def _add_import(source: str, new: ImportStatement, style: ImportStyle = DEFAULT_STYLE) -> str:
-    """What a fixer does with this library: merge into a `from` import, else rewrite a sorted
-    comment-free block whole, else insert the statement where it sorts."""
+    """What a fixer does with this library: merge into a `from` import of the same module,
+    else insert the statement where it sorts."""
     tree = ast.parse(source)
     body = tree.body[0].body if isinstance(tree.body[0], ast.If) else tree.body  # type: ignore[attr-defined]
-    nodes = [n for n in body if isinstance(n, ast.Import | ast.ImportFrom)]
-    statements = [statement_from_node(n, source) for n in nodes]
-    lines = source.splitlines(keepends=True)
-    indent = " " * nodes[0].col_offset
-    first, last = statements[0].lineno - 1, statements[-1].end_lineno
+    statements = [statement_from_node(n, source) for n in body if isinstance(n, ast.Import | ast.ImportFrom)]
+    lines = source.splitlines()
     target = merge_target(statements, new, style)
     if target is not None:
-        old = statements[target]
-        members = list(old.names)
-        for name, asname in new.names:
-            members.insert(member_insertion_index(members, name, style, asname), (name, asname))
-        text = format_from_import(old.module_path, members, indent, style, magic_trailing_comma=old.trailing_comma)
-        lines[old.lineno - 1: old.end_lineno] = [indent + text + "\n"]
-    elif not any(s.has_comments for s in statements) and "#" not in "".join(lines[first:last]):
-        assert block_is_sorted(statements, style, lines=[line.rstrip("\n") for line in lines])
-        lines[first:last] = [indent + format_block([*statements, new], style, indent=indent) + "\n"]
+        edit = merge_edit(statements, target, new.names, lines, style)
+        assert edit is not None
     else:
-        at = insertion_index(statements, new, style)
-        combined = [*statements[:at], new, *statements[at:]]
-        assert blank_lines_before(combined, style)[at] == 0  # joins a section: no new blank line
-        text = format_import(new.module, new.names[0][1], indent, style) if not new.is_from else \
-            format_from_import(new.module_path, new.names, indent, style)
-        line = statements[at].lineno - 1 if at < len(statements) else last
-        lines.insert(line, indent + text + "\n")
-    return "".join(lines)
+        edit = insertion_edit(statements, new, lines, style)
+    return _apply(source, edit)
 
 
+def _apply(source: str, edit: LineEdit) -> str:
+    kept = source.splitlines(keepends=True)
+    return "".join(kept[:edit.start]) + edit.text + "".join(kept[edit.end:])
+
+
+_COMMENTED = "import os\n\n# the web\nimport requests  # noqa: F401\n\nx = 1\n"
 _WORKFLOWS = [
-    ("import os\nimport sys\n\nimport requests\n\nx = 1\n", ImportStatement.make_from("collections", ["deque"])),
+    (_COMMENTED, ImportStatement.make_import("aiohttp")),
+    (_COMMENTED, ImportStatement.make_import("sys")),
+    (_COMMENTED, ImportStatement.make_import("yaml")),
+    (_COMMENTED, ImportStatement.make_import("httpx")),
+    ("from a import b  # keep\n", ImportStatement.make_from("a", ["C"])),
+    ("import os\nimport sys\n\nimport requests\n\nx = 1\n",
+     ImportStatement.make_from("collections", ["deque"])),
     ("import os\n\nx = 1\n", ImportStatement.make_import("numpy", "np")),
     ("if True:\n    from aaaaaaaaaaaaaaaaaaaaa import bbbbbbbbbbbbbbbbbbbbbbb, ccccccccccccccccccccccc\n",
      ImportStatement.make_from("aaaaaaaaaaaaaaaaaaaaa", ["AAAAAAAAAAAAAAA"])),
-    ("import os\n\n# the web\nimport requests  # noqa: F401\n\nx = 1\n", ImportStatement.make_import("httpx")),
     ("from a import (\n    b,\n)\n", ImportStatement.make_from("a", ["C"])),
 ]
 
