@@ -679,9 +679,9 @@ def merge_edit(existing: Sequence[ImportStatement], index: int, new_members: Ite
     """The edit that adds members to the `from` import `existing[index]` (see `merge_target`),
     rewritten as ruff writes it, its magic trailing comma kept. A new first member can move the
     statement past its neighbours of the same module (`from m import *`, `from m import x as y`):
-    then the run of those statements is rewritten in ruff's order. None when comments inside
-    the statement would be lost (a comment ending a one-line statement is kept); with comments
-    among those neighbours the statement is rewritten in place."""
+    then the run of those statements is rewritten in ruff's order. None when that cannot be done
+    without losing or moving comments: comments inside the statement (a comment ending a
+    one-line statement is kept), or comments among neighbours it must move past."""
     statement = existing[index]
     comment = _trailing_comment(statement, lines) if statement.has_comments else None
     if statement.has_comments and comment is None:
@@ -694,7 +694,9 @@ def merge_edit(existing: Sequence[ImportStatement], index: int, new_members: Ite
     run = [*existing[first:index], *entries, *existing[index + 1: last + 1]]
     in_order = run == sorted(run, key=lambda e: statement_key(e, style))
     gaps = lines[existing[first].lineno - 1: existing[last].end_lineno]
-    if in_order or any(s.has_comments for s in existing[first: last + 1]) or any("#" in g for g in gaps):
+    if not in_order and (any(s.has_comments for s in existing[first: last + 1]) or "#" in "".join(gaps)):
+        return None
+    if in_order:
         written = [_format_entry(e, style, indent, indent_unit, newline) for e in entries]
         if comment is not None:
             commented = _format_commented(entries[0], comment, style, indent, indent_unit)

@@ -707,7 +707,18 @@ _WORKFLOWS = [
     ("if True:\n    from aaaaaaaaaaaaaaaaaaaaa import bbbbbbbbbbbbbbbbbbbbbbb, ccccccccccccccccccccccc\n",
      ImportStatement.make_from("aaaaaaaaaaaaaaaaaaaaa", ["AAAAAAAAAAAAAAA"])),
     ("from a import (\n    b,\n)\n", ImportStatement.make_from("a", ["C"])),
+    ("from a import *\nfrom a import b as c\nfrom a import d\n", ImportStatement.make_from("a", ["A"])),
 ]
+
+
+def test_merge_edit_refuses_to_move_a_statement_past_comments():
+    source = "from a import b as c\n\n# note\nfrom a import d\n"
+    statements = statements_from_source(source)
+    assert merge_edit(statements, 1, ["A"], source.splitlines()) is None  # `A, d` must move up
+    edit = merge_edit(statements, 1, ["e"], source.splitlines())
+    assert edit == LineEdit(3, 4, "from a import d, e\n")
+    inner = "from a import (  # why\n    b,\n)\n"
+    assert merge_edit(statements_from_source(inner), 0, ["c"], inner.splitlines()) is None
 
 
 @needs_ruff
