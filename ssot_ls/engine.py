@@ -16,6 +16,7 @@ from ssot_ls import workspace
 from ssot_ls.analysis import Analysis, analyze_python, is_suppressed, suppressions
 from ssot_ls.config import Config
 from ssot_ls.fixes import FixContext, Fixer, verified
+from ssot_ls.import_layout import Layout
 from ssot_ls.packages import package_of
 from ssot_ls.text import LineIndex, apply_edits, diff_edits
 from ssot_ls.types import Applicability, Edit, Finding, Fix
@@ -45,9 +46,18 @@ class _Unit:
     package: str | None
     fence: object | None = None
     package_init: bool = False  # a package's `__init__.py`: what it binds is the package's API
+    path: Path | None = None
 
     def fix_context(self, line_of: Callable[[int], int] | None = None) -> FixContext:
-        return FixContext(self.package, self.package_init, line_of)
+        return FixContext(self.package, self.package_init, line_of,
+                          functools.partial(_layout, self.path) if self.path is not None else None)
+
+
+def _layout(path: Path) -> Layout:
+    """The project's import style (ruff, black or isort config near ``path``)."""
+    from ssot_ls import import_style
+
+    return Layout(import_style.read_import_style(path.parent), import_style.first_party_roots(path))
 
 
 def is_python(path: Path) -> bool:
@@ -67,15 +77,15 @@ def _units(text: str, path: Path, config: Config) -> Iterator[_Unit]:
         for fence in python_fences(text):
             yield _Unit(fence.code, fence.to_document,
                         lambda new_code, _edits, f=fence: f.document_edits(new_code),
-                        fence.ignored_codes, None, fence)
+                        fence.ignored_codes, None, fence, path=path)
     elif text.startswith("\ufeff"):
         # A BOM kept by an editor: analyse what follows it, and shift everything by one.
         yield _Unit(text[1:], lambda offset: offset + 1,
                     lambda _new, edits: [Edit(e.start + 1, e.end + 1, e.content) for e in edits],
-                    None, package_of(path), package_init=path.name == "__init__.py")
+                    None, package_of(path), package_init=path.name == "__init__.py", path=path)
     else:
         yield _Unit(text, lambda offset: offset, lambda _new, edits: edits, None, package_of(path),
-                    package_init=path.name == "__init__.py")
+                    package_init=path.name == "__init__.py", path=path)
 
 
 def _analysed_units(text: str, path: Path, config: Config) -> Iterator[tuple[int, _Unit, Analysis]]:

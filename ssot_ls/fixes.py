@@ -22,6 +22,7 @@ from ssot_ls.analysis import Analysis, Binding, Call, StringTarget, Use
 from ssot_ls.fix_bindings import BindingFixer, sync_reason
 from ssot_ls.fix_model import NewImport, NoFix, Work
 from ssot_ls.fix_safety import Safety
+from ssot_ls.import_layout import Layout, laid_out
 from ssot_ls.import_writer import ImportWriter
 from ssot_ls.rules import Rule
 from ssot_ls.text import apply_edits
@@ -48,6 +49,9 @@ class FixContext:
     package_init: bool = False  # the module is a package's `__init__.py`: its names are its API
     # Lines named in messages are lines of the document (a fence's code starts mid-file).
     line_of: Callable[[int], int] | None = None
+    # How the project lays out imports (read from its ruff/black/isort config only when edits
+    # are made: planning a fix never needs it).
+    layout: Callable[[], Layout] | None = None
 
 
 class Fixer:
@@ -55,6 +59,7 @@ class Fixer:
         context = context or FixContext()
         self.analysis = analysis
         self.package = context.package
+        self._layout = context.layout
         self.line_of = context.line_of or analysis.positions.line_number
         self.safety = Safety(analysis, context.package, context.package_init, self.line_of)
         self._binding_fixer = BindingFixer(analysis, self.safety, self.line_of, self._rewrite_call)
@@ -251,6 +256,9 @@ class Fixer:
             fixed.append(group)
         self._drop_emptied(work)
         edits = list(work.edits) + ImportWriter(self.analysis, self.package).edits(work)
+        if self._layout is not None:
+            edits = laid_out(self.analysis.text, self.analysis.tree, self.analysis.positions, edits,
+                             self._layout())
         return edits, fixed
 
 

@@ -297,7 +297,7 @@ PARENTS = [
          "import pkg.utils\n\npkg.utils.run()\n", RULES),
     Case("module-move-same-root-other-imports",
          "import pkg.legacy.utils\nimport pkg.other\n\npkg.legacy.utils.run()\npkg.other.x()\n",
-         "import pkg.utils\nimport pkg.other\n\npkg.utils.run()\npkg.other.x()\n", RULES),
+         "import pkg.other\nimport pkg.utils\n\npkg.utils.run()\npkg.other.x()\n", RULES),
 ]
 
 
