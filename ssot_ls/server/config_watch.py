@@ -20,7 +20,9 @@ from ssot_ls.server.server import SsotLanguageServer, guarded
 
 logger = logging.getLogger("ssot_ls.server")
 
-WATCH_GLOB = "**/{" + ",".join(CONFIG_FILE_NAMES) + "}"
+# ruff's own config files say how fixes lay out imports (line length, isort settings).
+STYLE_FILE_NAMES = ("ruff.toml", ".ruff.toml", "pyproject.toml")
+WATCH_GLOB = "**/{" + ",".join(dict.fromkeys((*CONFIG_FILE_NAMES, *STYLE_FILE_NAMES))) + "}"
 WATCH_REGISTRATION_ID = "ssot-ls-config-files"
 POLL_INTERVAL_SECONDS = 1.0
 
@@ -33,6 +35,11 @@ def register(server: SsotLanguageServer) -> None:
     def did_change_watched_files(
         ls: SsotLanguageServer, params: types.DidChangeWatchedFilesParams
     ) -> None:
+        paths = [convert.path_from_uri(c.uri) for c in params.changes]
+        if any(path is not None and path.name in STYLE_FILE_NAMES for path in paths):
+            from ssot_ls import import_style
+
+            import_style.clear_cache()
         changed = [convert.path_from_uri(c.uri) for c in params.changes if is_config_uri(ls, c.uri)]
         if changed:
             reload(ls, [path for path in changed if path is not None])

@@ -81,7 +81,7 @@ async def test_config_files_are_watched_where_the_client_can(configured):
     if configured.preset == "visual-studio-code":
         [registration] = await wait_until(watchers, what="a file watcher registration")
         patterns = [w["globPattern"] for w in registration.register_options["watchers"]]
-        assert patterns == ["**/{ssot-ls.toml,.ssot-ls.toml,pyproject.toml}"]
+        assert patterns == ["**/{ssot-ls.toml,.ssot-ls.toml,pyproject.toml,ruff.toml,.ruff.toml}"]
     else:
         await asyncio.sleep(0.5)
         assert watchers() == []  # Neovim 0.11 declares no dynamic registration for it
