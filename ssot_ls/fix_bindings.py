@@ -56,8 +56,10 @@ def _natural(new_path: str) -> NewImport:
 
 class BindingFixer:
     def __init__(self, analysis: Analysis, safety: Safety, line_of: Callable[[int], int],
-                 rewrite_call: Callable[[Call, str, Rule, Work], None]) -> None:
+                 rewrite_call: Callable[[Call, str, Rule, Work], None],
+                 line_length: Callable[[], int] | None = None) -> None:
         self.analysis = analysis
+        self.line_length = line_length
         self.safety = safety
         self.line_of = line_of
         self.rewrite_call = rewrite_call
@@ -217,7 +219,27 @@ class BindingFixer:
             return "a use cannot be rewritten in place"
         scope = binding.scope
         assert scope is not None
-        return self.safety.can_bind(natural.local, scope, natural.qualified, follows, [binding])
+        reason = self.safety.can_bind(natural.local, scope, natural.qualified, follows, [binding])
+        return reason or self._too_long(binding.local, natural.local, follows)
+
+    def _too_long(self, old: str, new: str, uses: list[Use]) -> str | None:
+        """Renaming must not push a line past the project's line length (the alias does not)."""
+        growth = len(new) - len(old)
+        if growth <= 0 or self.line_length is None or not uses:
+            return None
+        limit = self.line_length()
+        text = self.analysis.text
+        per_line: dict[int, int] = {}
+        for use in uses:
+            assert use.start is not None
+            line_start = text.rfind("\n", 0, use.start) + 1
+            per_line[line_start] = per_line.get(line_start, 0) + 1
+        for line_start, count in per_line.items():
+            end = text.find("\n", line_start)
+            line = text[line_start:len(text) if end == -1 else end].rstrip("\r")
+            if len(line) <= limit < len(line) + growth * count:
+                return f"`{new}` would push line {self.line_of(line_start)} past {limit} characters"
+        return None
 
     def _rebind_dotted(self, binding: Binding, new_path: str, follows: list[Use],
                        remaining: list[Use], respelled: list[_Respelling], work: Work) -> str:

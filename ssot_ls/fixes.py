@@ -62,7 +62,9 @@ class Fixer:
         self._layout = context.layout
         self.line_of = context.line_of or analysis.positions.line_number
         self.safety = Safety(analysis, context.package, context.package_init, self.line_of)
-        self._binding_fixer = BindingFixer(analysis, self.safety, self.line_of, self._rewrite_call)
+        line_length = (lambda: context.layout().style.line_length) if context.layout else None
+        self._binding_fixer = BindingFixer(analysis, self.safety, self.line_of, self._rewrite_call,
+                                           line_length)
         self._bindings = {b.group: b for b in analysis.bindings}
         self._calls = {f"call:{use.start}": (rule, use) for rule, use in analysis.call_findings}
         self._strings = {f"string:{s.start}": s for s in analysis.strings}

@@ -178,6 +178,20 @@ def test_project_line_length_is_honoured(project):
     assert ruff_findings(project, result) == []
 
 
+def test_a_rename_that_would_pass_the_line_length_keeps_the_old_name(project):
+    # E501 on a use line we wrote would be new: the alias changes no use line at all.
+    long_call = "result = make(" + ", ".join(f"argument_{n}" for n in range(5)) + ")"
+    assert len(long_call) <= 88 < len(long_call) + len("get_the_websocket_manager_for_this_user")
+    before = f"from legacy.factory import make\n\n{long_call}\n"
+    result = fixed(project, before)
+    assert result == (
+        "from canonical.websocket.manager.implementation import (\n"
+        "    get_the_websocket_manager_for_this_user as make,\n)\n\n" + long_call + "\n")
+    assert ruff_findings(project, result) == []
+    short = fixed(project, "from legacy.factory import make\n\nmake()\n")
+    assert short.endswith("\n\nget_the_websocket_manager_for_this_user()\n")
+
+
 def test_a_name_bound_twice_is_never_reordered(project):
     # Sorting would swap which import of `f` wins: meaning first.
     before = code("""
