@@ -212,6 +212,7 @@ class ProjectResult:
     findings_after: list[dict]
     fix_output: str
     seconds: float
+    new_lint: int = 0  # I001/E501 findings the fix added (-1: ruff not available)
 
     def count(self, predicate) -> int:
         return sum(1 for f in self.files if predicate(f))
@@ -237,6 +238,7 @@ class ProjectResult:
             "findings": len(self.findings_before),
             "fixed": len(self.findings_before) - len(self.findings_after),
             "left": len(self.findings_after),
+            "new I001/E501": self.new_lint,
         }
 
     def reasons(self) -> Counter[str]:
@@ -415,8 +417,18 @@ def run_project(project: Project, cli: Cli, cache: Path | None = None) -> Projec
         config = tree / "ssot-ls.toml"
         config.write_text(project.config, encoding="utf-8")
         before = cli.findings(tree, config)
+        lint_before = ruff_layout_findings(tree)
         fixed = cli.run("check", str(tree), "--config", str(config), "--no-cache", "--fix", "--unsafe-fixes")
         after = cli.findings(tree, config)
+        # After the migration the modules moved to exist: ruff decides first-party on disk.
+        created = [tree / new for old, new in project.renamed.items()
+                   if (tree / old).is_file() and not (tree / new).exists()]
+        for old, new in project.renamed.items():
+            if tree / new in created:
+                shutil.copyfile(tree / old, tree / new)
+        lint_after = ruff_layout_findings(tree, skip=created)
+        new_lint = sum(max(0, n - lint_before.get(key, 0)) for key, n in lint_after.items()) \
+            if lint_before is not None and lint_after is not None else -1
 
         def rel(filename: str) -> str:
             return Path(filename).resolve().relative_to(tree.resolve()).as_posix()
@@ -454,7 +466,21 @@ def run_project(project: Project, cli: Cli, cache: Path | None = None) -> Projec
                 ours.read_bytes() != original.read_bytes(), diffs, note,
             ))
         return ProjectResult(project, files, before, after, fixed.stdout + fixed.stderr,
-                             time.monotonic() - started)
+                             time.monotonic() - started, new_lint)
+
+
+def ruff_layout_findings(tree: Path, skip: Iterable[Path] = ()) -> Counter[tuple[str, str]] | None:
+    """(file, code) -> how many I001/E501 ruff reports, with the project's own ruff settings
+    (its line length): after --fix there must be none that were not there before."""
+    if shutil.which("ruff") is None:
+        return None
+    done = subprocess.run(["ruff", "check", "--no-cache", "--select", "I001,E501", "--exit-zero",
+                           "--output-format", "json", "."], cwd=tree, capture_output=True, text=True)
+    if done.returncode != 0:
+        return None
+    skipped = {path.resolve() for path in skip}
+    return Counter((f["filename"], f["code"]) for f in json.loads(done.stdout or "[]")
+                   if Path(f["filename"]).resolve() not in skipped)
 
 
 # -- report -------------------------------------------------------------------------------------
