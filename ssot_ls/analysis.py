@@ -10,14 +10,13 @@ that a name it introduces captures nothing.
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 from dataclasses import dataclass, field
 
 from ssot_ls.chunks import MIN_LINES, ChunkedSource
 from ssot_ls.positions import AstPositions, split_lines
 from ssot_ls.rules import Rule, RuleSet
-from ssot_ls.scopes import Scope, ScopeBuilder, ScopeMap, resolve
+from ssot_ls.scopes import Scope, ScopeBuilder, ScopeMap, resolve, touches_lines
 from ssot_ls.tolerant import tolerant_import_statements
 from ssot_ls.types import FindingKind
 
@@ -573,19 +572,8 @@ class _Analyzer:
         for statement in body:
             self._collect_imports(statement, top_level, alone_in_block=alone)
 
-    def _touches_needles(self, node: ast.AST) -> bool:
-        lines = self.needle_lines
-        if lines is None or not hasattr(node, "end_lineno"):
-            return True
-        first = node.lineno
-        decorators = getattr(node, "decorator_list", None)
-        if decorators:
-            first = min(first, *(d.lineno for d in decorators))
-        index = bisect.bisect_left(lines, first)
-        return index < len(lines) and lines[index] <= node.end_lineno
-
     def _collect_imports(self, node: ast.AST, top_level: bool, alone_in_block: bool = False) -> None:
-        if isinstance(node, ast.stmt) and not self._touches_needles(node):
+        if isinstance(node, ast.stmt) and not touches_lines(self.needle_lines, node):
             return
         if isinstance(node, ast.Import | ast.ImportFrom):
             self.import_statement(node, top_level, alone_in_block)

@@ -164,17 +164,12 @@ class BindingFixer:
                 (binding.is_module and not plain_import):
             return self._keep(binding, keep, follows, respelled, work)
         reason = self._rename_blocker(binding, natural, follows, remaining)
-        if reason is None and natural.module == "builtins":
+        builtin = natural.module == "builtins"
+        if reason is None and builtin:
             # A builtin needs no import: the uses spell it bare where nothing hides it.
             reason = self.safety.builtin_visible(natural.local, follows)
-            if reason is None:
-                work.replaced[key] = (binding.statement, None)
-                for use in follows:
-                    assert use.start is not None and use.root_end is not None
-                    respelled.append(_Respelling(use, natural.local, use.root_end))
-                return _Rebound(natural.local, natural.qualified, False)
         if reason is None:
-            work.replaced[key] = (binding.statement, natural)
+            work.replaced[key] = (binding.statement, None if builtin else natural)
             for use in follows:
                 assert use.start is not None and use.root_end is not None
                 respelled.append(_Respelling(use, natural.local, use.root_end))

@@ -174,15 +174,7 @@ class ScopeBuilder:
         return self.map
 
     def touches(self, node: ast.AST) -> bool:
-        lines = self.lines
-        if lines is None or not hasattr(node, "end_lineno"):
-            return True
-        first = node.lineno
-        decorators = getattr(node, "decorator_list", None)
-        if decorators:  # decorators sit above the `def` line
-            first = min(first, *(d.lineno for d in decorators))
-        index = bisect.bisect_left(lines, first)
-        return index < len(lines) and lines[index] <= node.end_lineno
+        return touches_lines(self.lines, node)
 
     # -- bindings ----------------------------------------------------------------------------
     def bind(self, name: str, scope: Scope, kind: str, line: int, node: ast.AST | None = None,
@@ -453,6 +445,18 @@ class ScopeBuilder:
                     return start + len(quote)
                 return None
         return None
+
+
+def touches_lines(lines: list[int] | None, node: ast.AST) -> bool:
+    """Does ``node`` (a statement, decorators included) span one of the sorted ``lines``?"""
+    if lines is None or not hasattr(node, "end_lineno"):
+        return True
+    first = node.lineno
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:  # decorators sit above the `def` line
+        first = min(first, *(d.lineno for d in decorators))
+    index = bisect.bisect_left(lines, first)
+    return index < len(lines) and lines[index] <= node.end_lineno
 
 
 def _all_arguments(arguments: ast.arguments) -> list[ast.arg]:
