@@ -290,7 +290,7 @@ def test_dunder_all_entries_and_dotted_strings_are_uses():
 
 
 def test_mapped_picks_the_most_specific_rule():
-    rules = load_rules(RULES) + [Rule("N1", "old.pkg", "other.place")]
+    rules = [*load_rules(RULES), Rule("N1", "old.pkg", "other.place")]
     assert mapped("mock.patch.object", rules) == "unittest.mock.patch.object"
     assert mapped("a.c.d", rules) == "z.c.d"
     assert mapped("ab.c", rules) == "ab.c"  # a prefix of a name is not a parent module
@@ -327,8 +327,10 @@ GOOD = {
     "aliased": ("import a.b as x\nx.y\n", "import z.b as x\nx.y\n"),
     "refused (unchanged)": ("import mock\nmock.patch\n", "import mock\nmock.patch\n"),
     "rename in method": ("import c\nclass K:\n    baz = 1\n    def m(self):\n        return c.baz()\n",
-                         "from d import baz\nclass K:\n    baz = 1\n    def m(self):\n        return baz()\n"),
-    "fallback rebinds": ("try:\n    from old.pkg import thing\nexcept ImportError:\n    thing = None\nthing()\n",
+                         "from d import baz\nclass K:\n    baz = 1\n    def m(self):\n"
+                         "        return baz()\n"),
+    "fallback rebinds": ("try:\n    from old.pkg import thing\nexcept ImportError:\n"
+                         "    thing = None\nthing()\n",
                          "try:\n    from new.pkg import other as thing\nexcept ImportError:\n"
                          "    thing = None\nthing()\n"),
     "await added": ("from aio.old import fetch\nasync def h():\n    return fetch().x\n",
@@ -386,7 +388,8 @@ BAD = {
                                "from new.pkg import other\ndef f(x: 'thing'): pass\n", "<undefined thing>"),
     "dunder all left": ("from old.pkg import thing\n__all__ = ['thing']\n",
                         "from new.pkg import other\n__all__ = ['thing']\n", "<undefined thing>"),
-    "other code changed": ("import mock\nx = 1\nmock.patch\n", "from unittest import mock\nx = 2\nmock.patch\n",
+    "other code changed": ("import mock\nx = 1\nmock.patch\n",
+                           "from unittest import mock\nx = 2\nmock.patch\n",
                            "other than imports"),
     "except name captured": (
         "from old.pkg import thing\ntry:\n    pass\nexcept ValueError as other:\n    thing(other)\n",
