@@ -128,27 +128,43 @@ class Target:
     (attributes or submodules nobody imported)."""
 
     kind: str  # import | star | string | global | local | param | class | builtin | undefined | unbound
-    name: str
+    name: str  # for a star: the name and attributes used (`x.y`), `origin` being the module
     attrs: str = ""  # attribute chain on a non-import binding (`<param f.m>.called`)
+    origin: str = ""
     tail: int = field(default=0, compare=False)
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.kind, self.name, self.attrs)
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.kind, self.name, self.attrs, self.origin)
+
+    @property
+    def dotted(self) -> str:
+        """The qualified name, for imports and stars."""
+        return f"{self.origin}.{self.name}" if self.kind == "star" else self.name
 
     def __str__(self) -> str:
         if self.kind == "import":
             return self.name
         if self.kind == "string":
             return repr(self.name)
+        if self.kind == "star":
+            return f"<star {self.origin}>.{self.name}"
         return f"<{self.kind} {self.name}>{self.attrs}"
 
     def mapped(self, rules: Sequence[Rule]) -> Target:
-        if self.kind in ("import", "star"):
-            return Target(self.kind, mapped(self.name, rules), self.attrs, self.tail)
+        if self.kind == "import":
+            return Target(self.kind, mapped(self.name, rules), tail=self.tail)
+        if self.kind == "star":
+            rule = mapping_rule(self.dotted, rules)
+            if rule is not None and _covers(rule.old_path, self.origin):  # the star module moved
+                return Target("star", self.name, origin=mapped(self.origin, rules), tail=self.tail)
+            if rule is not None:  # a name the star module provided moved: now imported
+                return Target("import", mapped(self.dotted, rules), tail=self.tail)
+            # A star may re-export a ruled module or name (`pkg`, `thing`): it moves with it.
+            return Target("star", mapped(self.name, rules), origin=self.origin, tail=self.tail)
         if self.kind == "string":
             dotted = self.name.replace(":", ".")
-            return Target(self.kind, mapped(dotted, rules), self.attrs, self.tail)
+            return Target(self.kind, mapped(dotted, rules), tail=self.tail)
         return self
 
 
@@ -408,10 +424,11 @@ class _Walker:
         for binding in held:
             if binding.kind == "import":
                 qualified = binding.name + suffix
-                found.add(Target("import", qualified, "", self._tail(qualified, binding.name)))
+                found.add(Target("import", qualified, tail=self._tail(qualified, binding.name)))
             elif binding.kind == "star":
                 qualified = f"{binding.name}.{name}{suffix}"
-                found.add(Target("star", qualified, "", self._tail(qualified, binding.name)))
+                tail = self._tail(qualified, binding.name)
+                found.add(Target("star", f"{name}{suffix}", origin=binding.name, tail=tail))
             elif binding.kind == "unbound":
                 if info.kind in ("module", "class"):
                     kind = "builtin" if name in _BUILTINS else "undefined"
@@ -1063,10 +1080,10 @@ def _differences(before: Use, after: Use, rules: Sequence[Rule]) -> list[str]:
         if now is None:  # pragma: no cover - excluded by the check above
             continue
         if now.tail > target.tail:
-            problems.append(f"{where}: after the fix `{after.text}` reaches {now.name} through "
+            problems.append(f"{where}: after the fix `{after.text}` reaches {now.dotted} through "
                             f"{now.tail} attribute(s) no import guarantees (before: {target.tail})")
-        rule = mapping_rule(target.name, rules) if target.kind in ("import", "star") else None
-        if (rule is not None and rule.awaits and rule.new_path and target.name == rule.old_path
+        rule = mapping_rule(target.dotted, rules) if target.kind in ("import", "star") else None
+        if (rule is not None and rule.awaits and rule.new_path and target.dotted == rule.old_path
                 and moved[key].key in new and moved[key].key != key):
             switched = True
     if switched:

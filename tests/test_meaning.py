@@ -242,9 +242,9 @@ def test_star_import_may_provide_any_name_not_bound_after_it():
         baz()
         print()
     """
-    assert meaning_of(source, "thing") == "<star old.pkg.thing> | <undefined thing>"
+    assert meaning_of(source, "thing") == "<star old.pkg>.thing | <undefined thing>"
     assert meaning_of(source, "baz") == "c.baz"
-    assert meaning_of(source, "print") == "<builtin print> | <star old.pkg.print>"
+    assert meaning_of(source, "print") == "<builtin print> | <star old.pkg>.print"
 
 
 def test_string_annotations_and_type_checking_imports():
@@ -343,6 +343,10 @@ GOOD = {
                     "from unittest import mock\nmock.patch('new.pkg.other')\n"),
     "string annotation": ("from old.pkg import thing\ndef f(x: 'thing'): pass\n",
                           "from new.pkg import other\ndef f(x: 'other'): pass\n"),
+    "star re-export moves with the module": (
+        "import pkg.legacy.utils\nfrom helpers import *\npkg.legacy.utils.run()\n",
+        "import pkg.utils\nfrom helpers import *\npkg.utils.run()\n"),
+    "star module moved": ("from mock import *\npatch()\n", "from unittest.mock import *\npatch()\n"),
     "import emptied try body": ("try:\n    import mock\nexcept ImportError:\n    pass\n",
                                 "try:\n    pass\nexcept ImportError:\n    pass\n"),
 }
@@ -383,7 +387,7 @@ BAD = {
                               "import pkg.utils\npkg.legacy.utils.run()\n", "no import guarantees"),
     "star import shadows the new name": (
         "from old.pkg import thing\nfrom helpers import *\nthing()\n",
-        "from new.pkg import other\nfrom helpers import *\nother()\n", "<star helpers.other>"),
+        "from new.pkg import other\nfrom helpers import *\nother()\n", "<star helpers>.other"),
     "string annotation left": ("from old.pkg import thing\ndef f(x: 'thing'): pass\n",
                                "from new.pkg import other\ndef f(x: 'thing'): pass\n", "<undefined thing>"),
     "dunder all left": ("from old.pkg import thing\n__all__ = ['thing']\n",
