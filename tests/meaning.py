@@ -135,6 +135,8 @@ class Target:
 
     @property
     def key(self) -> tuple[str, str, str, str]:
+        if self.kind in ("undefined", "unbound"):
+            return (self.kind, "", "", "")  # a NameError whatever the name: renaming keeps it
         return (self.kind, self.name, self.attrs, self.origin)
 
     @property

@@ -7,8 +7,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
-from tests.meaning import Rule, load_rules, mapped, resolve, same_meaning
+from meaning import Rule, load_rules, mapped, resolve, same_meaning
 
 RULES = """
 [[rules]]

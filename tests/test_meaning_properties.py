@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from meaning import load_rules, resolve, same_meaning
 
 from ssot_ls.config import Config, ConfigResolver
 from ssot_ls.engine import fix_source
-from tests.meaning import load_rules, resolve, same_meaning
 
 RULES = """
 [[rules]]
@@ -169,6 +169,10 @@ STATEMENTS = (
     "match {arg}:\n    case [{var}]:\n        log({use})",
     "if (found := {use}):\n    log(found)",
     "def inner():\n    return {use}\nlog(inner())",
+    # `{root}` is the name the use starts with: the use is then a local, not the import.
+    "log({use})\n{root} = {arg}",
+    "{root} = {arg}\nlog({use})",
+    "values = [{use} for {root} in {arg}]",
 )
 
 
@@ -188,7 +192,9 @@ def _annotation(draw: st.DrawFn, forms: tuple[Form, ...]) -> str | None:
 @st.composite
 def _statement(draw: st.DrawFn, forms: tuple[Form, ...], args: list[str]) -> str:
     template = draw(st.sampled_from(STATEMENTS))
-    return template.format(use=_use(draw, forms, args), var=draw(VARIABLES), arg=draw(st.sampled_from(args)))
+    use = _use(draw, forms, args)
+    root = use.split(".")[0].split("(")[0]
+    return template.format(use=use, var=draw(VARIABLES), arg=draw(st.sampled_from(args)), root=root)
 
 
 @st.composite
