@@ -681,7 +681,8 @@ class _Walker:
         self.bind(node.name)
 
     def s_If(self, node: ast.If) -> None:
-        self.expr(node.test)
+        if not _is_import_block(node):  # `if TYPE_CHECKING:` + imports counts as an import
+            self.expr(node.test)
         entry = self.frame.state.copy() if self.frame.state is not None else None
         self.stmts(node.body)
         taken = self.frame.state
@@ -911,6 +912,16 @@ class _Walker:
         self._pop()
 
 
+def _is_import_block(node: ast.stmt) -> bool:
+    """`if TYPE_CHECKING:` holding only imports: a fix may add, empty or remove it whole."""
+    if not isinstance(node, ast.If) or node.orelse:
+        return False
+    test = node.test
+    name = test.attr if isinstance(test, ast.Attribute) else test.id if isinstance(test, ast.Name) else ""
+    return name == "TYPE_CHECKING" and all(isinstance(s, ast.Import | ast.ImportFrom | ast.Pass)
+                                           for s in node.body)
+
+
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements of a scope, not of the scopes nested in it."""
     for statement in body:
@@ -1052,7 +1063,8 @@ class _Skeleton(ast.NodeTransformer):
             value = getattr(node, name, None)
             if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
                 setattr(node, name, [s for s in value if not isinstance(s, ast.Import | ast.ImportFrom
-                                                                         | ast.Pass)])
+                                                                         | ast.Pass)
+                                     and not _is_import_block(s)])
         return self.generic_visit(node)
 
 
@@ -1072,7 +1084,12 @@ def _differences(before: Use, after: Use, rules: Sequence[Rule]) -> list[str]:
     moved = {t.key: t.mapped(rules) for t in before.targets}
     allowed = set(old) | {m.key for m in moved.values()}
     expected = " | ".join(sorted({str(m) for m in moved.values()}))
-    if not set(new) <= allowed or not all(k in new or moved[k].key in new for k in old):
+    # Each thing the use could mean must still be meant (moved or not) — except a NameError
+    # path: a fix that makes a name always defined (a `TYPE_CHECKING` import now also bound at
+    # run time) is not what the oracle hunts.
+    covered = all(k in new or moved[k].key in new or t.kind in ("undefined", "unbound")
+                  for k, t in old.items())
+    if not set(new) <= allowed or not covered:
         problems.append(f"{where} meant {before.meaning} (after the rules: {expected}); "
                         f"after the fix `{after.text}` means {after.meaning}")
         return problems
@@ -1081,10 +1098,11 @@ def _differences(before: Use, after: Use, rules: Sequence[Rule]) -> list[str]:
         now = new.get(moved[key].key) or new.get(key)
         if now is None:  # pragma: no cover - excluded by the check above
             continue
-        if now.tail > target.tail:
+        rule = mapping_rule(target.dotted, rules) if target.kind in ("import", "star") else None
+        # Only modules move under whole-module rules: there a submodule must stay imported.
+        if now.tail > target.tail and rule is not None and not rule.is_name_rule:
             problems.append(f"{where}: after the fix `{after.text}` reaches {now.dotted} through "
                             f"{now.tail} attribute(s) no import guarantees (before: {target.tail})")
-        rule = mapping_rule(target.dotted, rules) if target.kind in ("import", "star") else None
         if (rule is not None and rule.awaits and rule.new_path and target.dotted == rule.old_path
                 and moved[key].key in new and moved[key].key != key):
             switched = True
@@ -1098,6 +1116,8 @@ def _differences(before: Use, after: Use, rules: Sequence[Rule]) -> list[str]:
         elif after.awaited != max(before.awaited, 1):
             problems.append(f"{where} calls a callable that became async: expected "
                             f"{max(before.awaited, 1)} `await`, found {after.awaited}")
+        elif after.scope.rsplit(".", 1)[-1].startswith("<genexpr>"):
+            problems.append(f"{where}: `await` in a generator expression makes it an async generator")
     elif after.awaited != before.awaited:
         problems.append(f"{where}: `await` count changed from {before.awaited} to {after.awaited} "
                         f"on a callable that did not become async")

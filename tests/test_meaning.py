@@ -346,6 +346,12 @@ GOOD = {
         "import pkg.legacy.utils\nfrom helpers import *\npkg.legacy.utils.run()\n",
         "import pkg.utils\nfrom helpers import *\npkg.utils.run()\n"),
     "star module moved": ("from mock import *\npatch()\n", "from unittest.mock import *\npatch()\n"),
+    "type-checking import now bound at run time": (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from old.pkg import thing\n"
+        "def f(x: 'thing'): pass\n",
+        "from typing import TYPE_CHECKING\nfrom new.pkg import other\ndef f(x: 'other'): pass\n"),
+    "name rule: attribute of a module still there": (
+        "from c import baz as bz\nimport c\nc.baz()\n", "from d import baz as bz\nimport c\nc.baz()\n"),
     "import emptied try body": ("try:\n    import mock\nexcept ImportError:\n    pass\n",
                                 "try:\n    pass\nexcept ImportError:\n    pass\n"),
 }
@@ -402,6 +408,18 @@ BAD = {
         "from old.pkg import thing\nmatch v:\n    case [other]:\n        thing(other)\n",
         "from new.pkg import other\nmatch v:\n    case [other]:\n        other(other)\n",
         "<global other>"),
+    "await in a generator expression": (
+        "from aio.old import fetch\nasync def h(xs):\n    return list(fetch(x) for x in xs)\n",
+        "from aio.new import fetch\nasync def h(xs):\n    return list(await fetch(x) for x in xs)\n",
+        "async generator"),
+    "use of a rebound name renamed": (
+        "from aio.old import fetch\nfetch = None\nasync def h():\n    return fetch(0)\n",
+        "from aio.new import fetch\nfetch = None\nasync def h():\n    return await fetch(0)\n",
+        "`await` count changed from 0 to 1"),
+    "local named like the module": (
+        "def f():\n    import a.c\n    a = 0\n    return a.c.d\n",
+        "def f():\n    from z.c import d\n    a = 0\n    return d\n",
+        "meant <local f.a>.c.d"),
     "string path to a wrong place": ("mock.patch('old.pkg.thing')\n", "mock.patch('new.pkg.thing')\n",
                                      "'new.pkg.thing'"),
 }
