@@ -59,6 +59,7 @@ class Rule:
     old: str
     new: str | None = None
     awaits: bool = False
+    rename_keywords: tuple[tuple[str, str], ...] = ()  # at rewritten call sites
 
     @property
     def is_name_rule(self) -> bool:
@@ -87,7 +88,8 @@ def load_rules(toml: str | Path) -> list[Rule]:
     data = tomllib.loads(text)
     table = data.get("tool", {}).get("ssot-ls", data)
     return [
-        Rule(entry["code"], entry["old"], entry.get("new"), bool(entry.get("await", False)))
+        Rule(entry["code"], entry["old"], entry.get("new"), bool(entry.get("await", False)),
+             tuple(sorted(entry.get("rename-keywords", {}).items())))
         for entry in table.get("rules", [])
     ]
 
@@ -181,6 +183,7 @@ class Use:
     targets: frozenset[Target]
     call: bool = False  # the use is the callee of a call
     awaited: int = 0  # `await`s directly around that call (or around the use)
+    keywords: tuple[str | None, ...] = ()  # keyword names of that call (None: `**kwargs`)
 
     @property
     def meaning(self) -> str:
@@ -458,13 +461,16 @@ class _Walker:
         previous = self.uses.get(id(node))
         if previous is not None:  # walked again (a loop, a `finally`): it may mean any of them
             self.uses[id(node)] = Use(previous.scope, previous.ordinal, previous.text, previous.line,
-                                      previous.targets | targets, previous.call, previous.awaited)
+                                      previous.targets | targets, previous.call, previous.awaited,
+                                      previous.keywords)
             return
         scope = self.frame.info.path
         ordinal = self.ordinals[scope] = self.ordinals.get(scope, 0) + 1
         call, awaited = self._call_and_await(node)
+        parent = self.parents.get(id(node))
+        keywords = tuple(k.arg for k in parent.keywords) if call and isinstance(parent, ast.Call) else ()
         line = getattr(anchor or node, "lineno", 0)
-        self.uses[id(node)] = Use(scope, ordinal, ast.unparse(node), line, targets, call, awaited)
+        self.uses[id(node)] = Use(scope, ordinal, ast.unparse(node), line, targets, call, awaited, keywords)
 
     def _call_and_await(self, node: ast.AST) -> tuple[bool, int]:
         parent = self.parents.get(id(node))
@@ -1054,6 +1060,9 @@ class _Skeleton(ast.NodeTransformer):
     def visit(self, node: ast.AST) -> ast.AST:  # type: ignore[override]
         if id(node) in self.use_nodes:
             return ast.Name("_use_", ast.Load())
+        if isinstance(node, ast.Call) and id(node.func) in self.use_nodes:
+            # Keyword names of a call of a use are compared with the use (renames are allowed).
+            node.keywords = [ast.keyword("_kw_" if k.arg else None, k.value) for k in node.keywords]
         if isinstance(node, ast.Constant) and id(node) in self.parsed and self.parsed[id(node)] is not None:
             inner = self.visit(self.parsed[id(node)])  # type: ignore[arg-type]
             return ast.Constant("_annotation_ " + ast.dump(inner))
@@ -1093,6 +1102,15 @@ def _differences(before: Use, after: Use, rules: Sequence[Rule]) -> list[str]:
         problems.append(f"{where} meant {before.meaning} (after the rules: {expected}); "
                         f"after the fix `{after.text}` means {after.meaning}")
         return problems
+    renames: dict[str, str] = {}
+    for key, target in old.items():
+        rule = mapping_rule(target.dotted, rules) if target.kind in ("import", "star") else None
+        if rule is not None and moved[key].key in new and moved[key].key != key:
+            renames.update(rule.rename_keywords)
+    expected_keywords = tuple(renames.get(k, k) if k else k for k in before.keywords)
+    if after.keywords != expected_keywords:
+        problems.append(f"{where}: keywords {list(before.keywords)} became {list(after.keywords)}"
+                        f" (expected {list(expected_keywords)})")
     switched = False  # the use now names a callable that became async
     for key, target in old.items():
         now = new.get(moved[key].key) or new.get(key)

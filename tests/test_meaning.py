@@ -425,6 +425,18 @@ BAD = {
 }
 
 
+def test_keyword_renames_only_where_the_rule_rewrites_the_call():
+    rules = [Rule("K1", "kw.old:build", "kw.new:build", rename_keywords=(("user", "user_id"),))]
+    before = "from kw.old import build\nbuild(1, user=u, **rest)\nprint(user=u)\n"
+    renamed = "from kw.new import build\nbuild(1, user_id=u, **rest)\nprint(user=u)\n"
+    assert same_meaning(before, renamed, rules) == []
+    assert same_meaning(before, before, rules) == []  # refused: nothing renamed
+    kept = "from kw.new import build\nbuild(1, user=u, **rest)\nprint(user=u)\n"
+    assert "keywords ['user', None] became ['user', None]" in same_meaning(before, kept, rules)[0]
+    elsewhere = "from kw.old import build\nbuild(1, user=u, **rest)\nprint(user_id=u)\n"
+    assert "keywords ['user'] became ['user_id']" in same_meaning(before, elsewhere, rules)[0]
+
+
 @pytest.mark.parametrize("before, after", GOOD.values(), ids=GOOD.keys())
 def test_same_meaning_accepts(before, after):
     assert check(before, after) == []
