@@ -1037,7 +1037,11 @@ def _analyse(source: str, package: str | None) -> _Analysis:
     second = _Walker(package, guaranteed, future, first.infos, parsed, parents)
     second.run(tree)
     uses = list(second.uses.values())
+    # Nodes are known by id(): keep every original node alive while the skeleton replaces
+    # some, or a new node could reuse a freed id and be taken for a use.
+    alive = [*ast.walk(tree), *(n for inner in parsed.values() if inner is not None for n in ast.walk(inner))]
     text = _Skeleton(second.use_nodes, parsed).dump(tree)
+    del alive
     return _Analysis(uses, text)
 
 
