@@ -167,9 +167,26 @@ class Target:
             # A star may re-export a ruled module or name (`pkg`, `thing`): it moves with it.
             return Target("star", mapped(self.name, rules), origin=self.origin, tail=self.tail)
         if self.kind == "string":
-            dotted = self.name.replace(":", ".")
-            return Target(self.kind, mapped(dotted, rules), tail=self.tail)
+            return Target(self.kind, _mapped_string(self.name, rules), tail=self.tail)
         return self
+
+
+def _mapped_string(value: str, rules: Sequence[Rule]) -> str:
+    """A dotted-path string after the rules; `module:name` (an entry point) keeps its colon
+    after the module, wherever the module now is."""
+    if ":" not in value:
+        return mapped(value, rules)
+    module, name = value.split(":", 1)
+    dotted = f"{module}.{name}"
+    rule = mapping_rule(dotted, rules)
+    if rule is None or rule.new is None:
+        return value
+    moved = mapped(dotted, rules)
+    if _covers(rule.old_path, module):  # the module itself moved
+        new_module = mapped(module, rules)
+    else:  # a name in it moved: to the rule's new module
+        new_module = rule.new.split(":", 1)[0] if ":" in rule.new or rule.is_name_rule else rule.new
+    return f"{new_module}:{moved[len(new_module) + 1:]}"
 
 
 @dataclass(frozen=True)

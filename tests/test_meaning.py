@@ -338,6 +338,8 @@ GOOD = {
                              "from pkg import utils\nutils.run()\n"),
     "del renamed": ("from old.pkg import thing\nthing()\ndel thing\n",
                     "from new.pkg import other\nother()\ndel other\n"),
+    "entry point": ("ENTRY = 'old.pkg:thing'\nMAIN = 'a.c:main'\n",
+                    "ENTRY = 'new.pkg:other'\nMAIN = 'z.c:main'\n"),
     "string path": ("from unittest import mock\nmock.patch('old.pkg.thing')\n",
                     "from unittest import mock\nmock.patch('new.pkg.other')\n"),
     "string annotation": ("from old.pkg import thing\ndef f(x: 'thing'): pass\n",
@@ -408,6 +410,7 @@ BAD = {
         "from old.pkg import thing\nmatch v:\n    case [other]:\n        thing(other)\n",
         "from new.pkg import other\nmatch v:\n    case [other]:\n        other(other)\n",
         "<global other>"),
+    "entry point loses its colon": ("ENTRY = 'a.c:main'\n", "ENTRY = 'z.c.main'\n", "'z.c.main'"),
     "await in a generator expression": (
         "from aio.old import fetch\nasync def h(xs):\n    return list(fetch(x) for x in xs)\n",
         "from aio.new import fetch\nasync def h(xs):\n    return list(await fetch(x) for x in xs)\n",
