@@ -22,6 +22,23 @@ returns the differences: each use must mean the same after, or what the rules ma
 a name made undefined, captured by a local or parameter, or a submodule no longer imported
 is reported, as is an `await` missing, misplaced or doubled, and an `after` that does not
 `compile()`.
+
+Pairing: a fix may only rewrite import statements (an `if TYPE_CHECKING:` block of imports
+counts as one), the uses themselves and `await` around calls. So both programs are reduced to
+a skeleton — imports and `pass` dropped, `await` unwrapped, each use replaced by a placeholder,
+keyword names of a used callee's call masked — which must be identical; then uses are paired
+by (scope path, ordinal in that scope), both taken from the same walk.
+
+Known limits (it is an oracle for fixes, not a type checker):
+- what a star import provides, whether `x.y` is a submodule or an attribute, and what other
+  files import are unknown: a star may provide any later unbound name; a dotted use counts as
+  reachable only through imports in this file;
+- reaching bindings are followed through if/loops/try/match/with, but a handler may start
+  only between the top-level statements of its `try` body; a name declared `global` in a
+  function reads what the module holds at its end (plus every function's global binds);
+- `getattr`/`globals()`/`exec` strings, `importlib.import_module(name, package)` and
+  `__all__` built other than as one list or tuple literal are not followed;
+- `drop-keywords` rules are not modelled (a dropped argument is a skeleton change).
 """
 
 from __future__ import annotations

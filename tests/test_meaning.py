@@ -285,6 +285,54 @@ def test_dunder_all_entries_and_dotted_strings_are_uses():
     assert not [t for _, t, _ in meanings(source) if "details" in t]
 
 
+def test_loops_carry_bindings_into_the_next_iteration():
+    source = """
+        import mock
+        def f(items):
+            for item in items:
+                log(mock)
+                mock = item
+            return mock
+    """
+    assert meaning_of(source, "mock", "f", index=0) == "<local f.mock> | <unbound f.mock>"
+
+
+def test_class_body_falls_back_to_globals_and_sees_enclosing_function():
+    source = """
+        import mock
+        def f(unittest):
+            class C:
+                if unittest:
+                    mock = 1
+                x = mock
+                y = unittest
+            return C
+    """
+    assert meaning_of(source, "mock", "f.C") == "<class f.C.mock> | mock"
+    assert meaning_of(source, "unittest", "f.C") == "<param f.unittest>"
+
+
+def test_return_and_raise_end_a_path():
+    source = """
+        try:
+            import mock
+        except ImportError:
+            raise SystemExit(1)
+        mock.patch
+    """
+    assert meaning_of(source, "mock.patch") == "mock.patch"
+
+
+def test_postponed_annotations_resolve_at_the_end_of_the_module():
+    source = """
+        from __future__ import annotations
+        def f(x: thing) -> None:
+            pass
+        from old.pkg import thing
+    """
+    assert meaning_of(source, "thing") == "old.pkg.thing"
+
+
 # --------------------------------------------------------------------------- rules
 
 
