@@ -1033,8 +1033,8 @@ def _from_module(node: ast.ImportFrom, package: str | None) -> str:
 
 
 def _guaranteed(tree: ast.AST, package: str | None) -> set[str]:
-    """Dotted names some import in the file makes exist: each imported module, its parent
-    packages, and each name a `from` import binds (importing a submodule sets the attribute)."""
+    """Dotted names some import in the file makes exist: each imported module and its parent
+    packages (importing a submodule sets it as an attribute of its parent)."""
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -1045,7 +1045,8 @@ def _guaranteed(tree: ast.AST, package: str | None) -> set[str]:
             module = _from_module(node, package)
             parts = module.split(".")
             found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-            found.update(f"{module}.{alias.name}" for alias in node.names if alias.name != "*")
+            # `from m import n` guarantees `n` only through its own binding: `n` is most
+            # often a name in `m`, not a submodule that `m.n` elsewhere would rely on.
     return found
 
 
@@ -1149,7 +1150,7 @@ def _differences(before: Use, after: Use, rules: Sequence[Rule]) -> list[str]:
     if after.keywords != expected_keywords:
         problems.append(f"{where}: keywords {list(before.keywords)} became {list(after.keywords)}"
                         f" (expected {list(expected_keywords)})")
-    switched = False  # the use now names a callable that became async
+    switched: set[tuple[str, str, str, str]] = set()  # now names a callable that became async
     for key, target in old.items():
         now = new.get(moved[key].key) or new.get(key)
         if now is None:  # pragma: no cover - excluded by the check above
@@ -1161,9 +1162,10 @@ def _differences(before: Use, after: Use, rules: Sequence[Rule]) -> list[str]:
                             f"{now.tail} attribute(s) no import guarantees (before: {target.tail})")
         if (rule is not None and rule.awaits and rule.new_path and target.dotted == rule.old_path
                 and moved[key].key in new and moved[key].key != key):
-            switched = True
+            switched.add(moved[key].key)
     if switched:
-        if len(after.targets) > 1:
+        # A star import is taken to re-export the same objects; a local stub is not.
+        if any(t.kind != "star" for t in after.targets if t.key not in switched):
             problems.append(f"{where}: may also be a sync fallback ({after.meaning}), "
                             f"yet now names an async callable")
         elif not before.call:

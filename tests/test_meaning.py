@@ -402,6 +402,9 @@ GOOD = {
         "from typing import TYPE_CHECKING\nfrom new.pkg import other\ndef f(x: 'other'): pass\n"),
     "name rule: attribute of a module still there": (
         "from c import baz as bz\nimport c\nc.baz()\n", "from d import baz as bz\nimport c\nc.baz()\n"),
+    "await under a star import": ("import aio.old\nfrom helpers import *\nasync def h():\n    return aio.old.fetch()\n",
+                                  "import aio.new\nfrom helpers import *\nasync def h():\n"
+                                  "    return await aio.new.fetch()\n"),
     "import emptied try body": ("try:\n    import mock\nexcept ImportError:\n    pass\n",
                                 "try:\n    pass\nexcept ImportError:\n    pass\n"),
 }
@@ -458,6 +461,12 @@ BAD = {
         "from old.pkg import thing\nmatch v:\n    case [other]:\n        thing(other)\n",
         "from new.pkg import other\nmatch v:\n    case [other]:\n        other(other)\n",
         "<global other>"),
+    "await on a name that may be a sync stub": (
+        "try:\n    from aio.old import fetch\nexcept ImportError:\n    def fetch(x):\n        return x\n"
+        "async def h():\n    return fetch(1)\n",
+        "try:\n    from aio.new import fetch\nexcept ImportError:\n    def fetch(x):\n        return x\n"
+        "async def h():\n    return await fetch(1)\n",
+        "sync fallback"),
     "entry point loses its colon": ("ENTRY = 'a.c:main'\n", "ENTRY = 'z.c.main'\n", "'z.c.main'"),
     "await in a generator expression": (
         "from aio.old import fetch\nasync def h(xs):\n    return list(fetch(x) for x in xs)\n",
