@@ -402,9 +402,9 @@ GOOD = {
         "from typing import TYPE_CHECKING\nfrom new.pkg import other\ndef f(x: 'other'): pass\n"),
     "name rule: attribute of a module still there": (
         "from c import baz as bz\nimport c\nc.baz()\n", "from d import baz as bz\nimport c\nc.baz()\n"),
-    "await under a star import": ("import aio.old\nfrom helpers import *\nasync def h():\n    return aio.old.fetch()\n",
-                                  "import aio.new\nfrom helpers import *\nasync def h():\n"
-                                  "    return await aio.new.fetch()\n"),
+    "await under a star import": (
+        "import aio.old\nfrom helpers import *\nasync def h():\n    return aio.old.fetch()\n",
+        "import aio.new\nfrom helpers import *\nasync def h():\n    return await aio.new.fetch()\n"),
     "import emptied try body": ("try:\n    import mock\nexcept ImportError:\n    pass\n",
                                 "try:\n    pass\nexcept ImportError:\n    pass\n"),
 }
