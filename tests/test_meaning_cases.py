@@ -133,6 +133,7 @@ class Case:
     refused: tuple[str, ...] = ()  # snippets of `before` whose finding must get no fix, with a reason
     facts: tuple[Fact, ...] = ()
     leftover: bool = False  # findings may remain without a fix (the issue allows refusing)
+    flagged: tuple[str, ...] = ()  # snippets of `before` that must carry a finding
 
     @property
     def id(self) -> str:
@@ -190,16 +191,20 @@ CASES = [
     Case(4, "package-alias", toml(SUBMODULE), "import pkg.sub as s\n\ns.old_mod.fn()\n"),
     # 5. A `module:name` rule matched by a dotted import.
     Case(5, "dotted-import-of-a-name", toml(CONTAINER),
-         "import collections.Container\n\nx = collections.Container\n"),
+         "import collections.Container\n\nx = collections.Container\n", flagged=("collections.Container\n",)),
     # 6. Dotted-path strings.
-    Case(6, "settings-list", toml(STRINGS), 'INSTALLED = ["pkg.old.apps.Config", "django.contrib.admin"]\n'),
-    Case(6, "dict-config", toml(STRINGS), 'LOGGING = {"filters": {"f": {"()": "pkg.old.Filter"}}}\n'),
-    Case(6, "entry-point", toml(STRINGS), 'ENTRY = "pkg.old:main"\n'),
-    Case(6, "patch-target", toml(THING), "from unittest import mock\n\nmock.patch('old.pkg.thing')\n"),
+    Case(6, "settings-list", toml(STRINGS), 'INSTALLED = ["pkg.old.apps.Config", "django.contrib.admin"]\n',
+         flagged=('"pkg.old.apps.Config"',)),
+    Case(6, "dict-config", toml(STRINGS), 'LOGGING = {"filters": {"f": {"()": "pkg.old.Filter"}}}\n',
+         flagged=('"pkg.old.Filter"',)),
+    Case(6, "entry-point", toml(STRINGS), 'ENTRY = "pkg.old:main"\n', flagged=('"pkg.old:main"',)),
+    Case(6, "patch-target", toml(THING), "from unittest import mock\n\nmock.patch('old.pkg.thing')\n",
+         flagged=("'old.pkg.thing'",)),
     # 7. A removed module: its fallback import is flagged too.
     Case(7, "removed-fallback", toml(THING + "\nremoved = true"),
          "try:\n    from new.pkg import other\nexcept ImportError:\n"
-         "    from old.pkg import thing as other\n\nother()\n"),
+         "    from old.pkg import thing as other\n\nother()\n",
+         flagged=("from old.pkg import thing as other",), leftover=True),
     # 9. A rule that keeps the name is not "already bound".
     Case(9, "keeps-name", toml(KEEP_NAME), "from kw.old import build\n\nbuild(1)\n"),
     Case(9, "keeps-name-with-keywords", toml(RENAME_KW), "from kw.old import build\n\nbuild(1, user=2)\n"),
@@ -279,6 +284,8 @@ def test_fix_keeps_meaning(project, case: Case) -> None:
         project.package(case.package)
     findings = project.check(case.before, case.relative)
     assert findings, f"point {case.point}: nothing flagged"
+    for snippet in case.flagged:
+        assert _finding_at(findings, case.before, snippet), f"`{snippet}` not flagged"
     # A refusal is reported at the use, or on the import naming (one of) the uses' line.
     lines = {case.before[:case.before.index(snippet)].count("\n") + 1 for snippet in case.refused}
     explained = [f for f in findings if not f.fixable and f.no_fix_reason
