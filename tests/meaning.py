@@ -330,6 +330,8 @@ class _Walker:
         self.uses: dict[int, Use] = {}  # by node id, in first-visit order
         self.ordinals: dict[str, int] = {}
         self.use_nodes: set[int] = set()
+        self.class_imports: dict[tuple[str, str], int] = {}  # (class path, name) -> line
+        self._line = 0  # of the import statement being walked
 
     # ------------------------------------------------------------------ scopes
 
@@ -388,6 +390,8 @@ class _Walker:
             return
         if self.first:
             info.bound.add(name)
+        elif info.kind == "class" and binding is not None and binding.kind == "import":
+            self.class_imports.setdefault((info.path, name), self._line)
         if frame.state is not None:
             frame.state.names[name] = frozenset({binding or self._binding_for(info, name)})
 
@@ -555,7 +559,21 @@ class _Walker:
                                 | ast.boolop):
                 self.children(child, annotation)
 
+    def class_attribute(self, path: str, name: str) -> frozenset[Target]:
+        """What `C.name` / `self.name` finds in the class namespace once the body has run."""
+        info = next((i for i in self.infos.values() if i.kind == "class" and i.path == path), None)
+        if info is None:
+            return frozenset({Target("undefined", f"{path}.{name}")})
+        found: set[Target] = set()
+        for binding in info.final(name):
+            if binding.kind == "unbound":  # not in the class dict: an AttributeError
+                found.add(Target("undefined", f"{path}.{name}"))
+            else:
+                found |= self._targets(name, (), frozenset({binding}), info)
+        return frozenset(found)
+
     def s_Import(self, node: ast.Import) -> None:
+        self._line = node.lineno
         for alias in node.names:
             if alias.asname:
                 self.bind(alias.asname, _Binding("import", alias.name))
@@ -564,6 +582,7 @@ class _Walker:
                 self.bind(root, _Binding("import", root))
 
     def s_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self._line = node.lineno
         module = _from_module(node, self.package)
         for alias in node.names:
             if alias.name == "*":
@@ -1059,6 +1078,7 @@ def _future_annotations(tree: ast.Module) -> bool:
 class _Analysis:
     uses: list[Use]
     skeleton: str
+    walker: _Walker  # for what a class namespace holds at its end
 
 
 def _analyse(source: str, package: str | None) -> _Analysis:
@@ -1077,7 +1097,7 @@ def _analyse(source: str, package: str | None) -> _Analysis:
     alive = [*ast.walk(tree), *(n for inner in parsed.values() if inner is not None for n in ast.walk(inner))]
     text = _Skeleton(second.use_nodes, parsed).dump(tree)
     del alive
-    return _Analysis(uses, text)
+    return _Analysis(uses, text, second)
 
 
 def resolve(source: str, package: str | None = None) -> list[Use]:
@@ -1208,4 +1228,10 @@ def same_meaning(before_src: str, after_src: str, rules: Sequence[Rule] | str,
             continue
         problems.extend(_differences(use, other, rules))
     problems.extend(f"line {u.line} in {u.scope}: `{u.text}` is a new use" for u in paired.values())
+    # A name a class body imports is a class attribute (`self.name`): it must stay bound.
+    for (path, name), line in sorted(before.walker.class_imports.items()):
+        was = Use(path, 0, name, line, before.walker.class_attribute(path, name))
+        now = Use(path, 0, name, line, after.walker.class_attribute(path, name))
+        problems.extend(p.replace(f"`{name}`", f"class attribute `{path}.{name}`", 1)
+                        for p in _differences(was, now, rules))
     return problems

@@ -405,6 +405,9 @@ GOOD = {
     "await under a star import": (
         "import aio.old\nfrom helpers import *\nasync def h():\n    return aio.old.fetch()\n",
         "import aio.new\nfrom helpers import *\nasync def h():\n    return await aio.new.fetch()\n"),
+    "class attribute kept": (
+        "class T:\n    from old.pkg import thing\n    def m(self):\n        return self.thing()\n",
+        "class T:\n    from new.pkg import other as thing\n    def m(self):\n        return self.thing()\n"),
     "import emptied try body": ("try:\n    import mock\nexcept ImportError:\n    pass\n",
                                 "try:\n    pass\nexcept ImportError:\n    pass\n"),
 }
@@ -467,6 +470,10 @@ BAD = {
         "try:\n    from aio.new import fetch\nexcept ImportError:\n    def fetch(x):\n        return x\n"
         "async def h():\n    return await fetch(1)\n",
         "sync fallback"),
+    "class attribute renamed": (
+        "class T:\n    from old.pkg import thing\n    def m(self):\n        return self.thing()\n",
+        "class T:\n    from new.pkg import other\n    def m(self):\n        return self.thing()\n",
+        "class attribute `T.thing`"),
     "entry point loses its colon": ("ENTRY = 'a.c:main'\n", "ENTRY = 'z.c.main'\n", "'z.c.main'"),
     "await in a generator expression": (
         "from aio.old import fetch\nasync def h(xs):\n    return list(fetch(x) for x in xs)\n",
