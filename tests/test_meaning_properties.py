@@ -241,8 +241,14 @@ def _class(draw: st.DrawFn, forms: tuple[Form, ...], local_forms: tuple[Form, ..
     lines = []
     for attribute in draw(st.lists(VARIABLES, max_size=2, unique=True)):  # attributes named like modules
         lines.append(f"{attribute} = None")
+    visible = tuple(f for f in forms if f not in local_forms)
+    importable = [f for f in forms if f.function_level]
+    if importable and draw(st.integers(0, 4)) == 4:  # a class attribute bound by an import
+        form = draw(st.sampled_from(importable))
+        lines.insert(0, form.imports)
+        visible = (*visible, form)
     if draw(st.booleans()):
-        lines.append(f"attr = {_use(draw, tuple(f for f in forms if f not in local_forms), ['0'])}")
+        lines.append(f"attr = {_use(draw, visible, ['0'])}")
     for _ in range(draw(st.integers(1, 2))):
         lines.append(draw(_function(forms, local_forms, method=True)))
     return f"class {name}:\n" + textwrap.indent("\n".join(lines), "    ")
@@ -286,7 +292,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Config]:
 
 _HUNT = os.environ.get("SSOT_MEANING_EXAMPLES") or os.environ.get("SSOT_PROPERTY_EXAMPLES")
 MEANING_SETTINGS = settings(
-    max_examples=int(_HUNT or 30), derandomize=not _HUNT, deadline=None, database=None,
+    max_examples=int(_HUNT or 50), derandomize=not _HUNT, deadline=None, database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                            HealthCheck.filter_too_much],
 )
