@@ -63,14 +63,18 @@ class Binding:
     # A fallback in `except ImportError:` (after the canonical import was tried) of a module
     # its rule says is removed: dead code, which only a person should delete.
     dead_fallback: bool = False
+    # The scope the name binds in: the statement's, or the module's for a name declared
+    # `global` there (None: the code does not parse).
+    scope: Scope | None = None
 
     @property
     def group(self) -> str:
         return f"import:{self.statement.start}:{self.index}"
 
     @property
-    def scope(self) -> Scope | None:
-        return self.statement.scope
+    def declared_elsewhere(self) -> bool:
+        """`global x` / `nonlocal x`, then `import ... x`: it binds outside its statement's scope."""
+        return self.scope is not self.statement.scope
 
 
 @dataclass(eq=False)
@@ -564,6 +568,9 @@ class _Analyzer:
         statement_scopes = builder.statement_scopes
         for statement in self.statements:
             statement.scope = statement_scopes.get(id(statement.node))
+        for binding in self.all_bindings:
+            alias = binding.statement.node.names[binding.index] if binding.index >= 0 else None
+            binding.scope = builder.alias_scopes.get(id(alias), binding.statement.scope)
         self._resolve_uses()
 
     def _walk_body(self, body: list[ast.stmt], top_level: bool, module_body: bool = False) -> None:

@@ -19,7 +19,7 @@ from ssot_ls.analysis import Analysis, Binding, Call, Use, keywords_change
 from ssot_ls.fix_model import NewImport, NoFix, Work
 from ssot_ls.fix_safety import Safety, import_site_target
 from ssot_ls.rules import Rule
-from ssot_ls.scopes import resolve
+from ssot_ls.scopes import Site, resolve
 from ssot_ls.types import Edit
 
 
@@ -92,6 +92,16 @@ class BindingFixer:
                 diverted.append(use)
         respelled: list[_Respelling] = []
         rebound: _Rebound | None = None
+        self._check_unambiguous(binding, follows, diverted)
+        changes_import = rebound_path is not None or (bool(diverted) and not remaining
+                                                      and binding.loads == len(diverted))
+        reason = self.safety.loader_conflict(binding, [*follows, *diverted], changes_import)
+        if reason:
+            raise NoFix(reason)
+        if rule is not None and rule.awaitable and rebound_path is not None:
+            exported = self.safety.exported(binding)
+            if exported:
+                raise NoFix(f"{exported}: other code may call it without `await`; fix by hand")
         ruled_remaining = [u for u in remaining if u.rule is not None]
         if rebound_path is not None and ruled_remaining:
             raise self._stuck(binding, ruled_remaining)  # rebinding would move them too
@@ -129,6 +139,25 @@ class BindingFixer:
             return NoFix("no replacement configured")
         return NoFix("no use here has a configured replacement")
 
+    def _check_unambiguous(self, binding: Binding, follows: list[Use], diverted: list[Use]) -> None:
+        """A name bound twice in its scope (a fallback stub, an assignment, a loop variable, a
+        later star import, `global`): a use may read either binding, so only a rewrite that
+        changes no use is safe."""
+        other = self.safety.other_binding(binding)
+        if other is None:
+            return
+        where = f"`{binding.local}` is also bound on line {self.safety._line(other.line)} ({other.kind})"
+        awaited = [u for u in follows if u.rule is not None and u.rule.awaitable and u.call is not None
+                   and not u.call.awaited]
+        if awaited:
+            raise NoFix(f"{where}, which may not be async: its calls cannot all become `await`; "
+                        "fix by hand")
+        if diverted or (binding.path != binding.qualified and follows):
+            use = (diverted or follows)[0]
+            line = self.line_of(use.start) if use.start is not None else use.line
+            raise NoFix(f"{where}: line {line} may read either, so its uses cannot be "
+                        "rewritten; fix by hand")
+
     def _collect_unparsed(self, binding: Binding, work: Work) -> None:
         """Code that does not parse: its uses are unknown, so only an import that keeps its
         local name can be rewritten."""
@@ -154,6 +183,7 @@ class BindingFixer:
         alias = binding.statement.node.names[binding.index]
         if binding.path != binding.qualified:  # `import a.b.c` binds `a`
             return self._rebind_dotted(binding, new_path, follows, remaining, respelled, work)
+        self._check_no_twin(binding)
         natural = _natural(new_path)
         keep = self._keep_local(binding, new_path)
         # An explicit alias (`as x`) stays, and so does a module imported by name (`from six.moves
@@ -183,6 +213,7 @@ class BindingFixer:
     def _keep(self, binding: Binding, keep: NewImport, follows: list[Use],
               respelled: list[_Respelling], work: Work) -> _Rebound:
         """Rebind the old local name: uses keep their spelling (calls may still gain `await`)."""
+
         work.replaced[(binding.statement.start, binding.index)] = (binding.statement, keep)
         for use in follows:
             if use.start is not None and use.root_end is not None:
@@ -190,6 +221,25 @@ class BindingFixer:
             elif use.rule is not None and use.rule.awaitable and not use.in_annotation:
                 raise NoFix(f"line {use.line}: a use that cannot be rewritten would need `await`")
         return _Rebound(keep.local, keep.qualified, False)
+
+    def _check_no_twin(self, binding: Binding) -> None:
+        twin = self._twin_import(binding)
+        if twin is not None:
+            raise NoFix(f"`{binding.local}` is also imported on line {self.safety._line(twin.line)}: "
+                        "changing one of the two would give the name two meanings; fix both by hand")
+
+    def _twin_import(self, binding: Binding) -> Site | None:
+        """Another import of the same module under the same name in the same scope (`import a`
+        and `import a.c` both bind `a`): reads may see either."""
+        scope = binding.scope
+        if scope is None:
+            return None
+        alias = binding.statement.node.names[binding.index]
+        for site in scope.bindings.get(binding.local, ()):
+            if site.node is not alias and \
+                    import_site_target(site, self.safety.package) == binding.qualified:
+                return site
+        return None
 
     def _keep_local(self, binding: Binding, new_path: str) -> NewImport:
         """The import of ``new_path`` that binds the old local name, in the statement's style."""
@@ -214,7 +264,8 @@ class BindingFixer:
             return "a use cannot be rewritten in place"
         scope = binding.scope
         assert scope is not None
-        reason = self.safety.can_bind(natural.local, scope, natural.qualified, follows, [binding])
+        reason = self.safety.can_bind(natural.local, scope, natural.qualified, follows, [binding],
+                                      binding.statement.first_line)
         return reason or self._too_long(binding.local, natural.local, follows)
 
     def _too_long(self, old: str, new: str, uses: list[Use]) -> str | None:
@@ -254,7 +305,8 @@ class BindingFixer:
         if new_root != old_root:
             scope = binding.scope
             assert scope is not None
-            reason = self.safety.can_bind(new_root, scope, new_root, follows, [binding])
+            reason = self.safety.can_bind(new_root, scope, new_root, follows, [binding],
+                                          binding.statement.first_line)
             if reason:
                 raise NoFix(f"{reason}: rename it, or import `{new_path}` by hand")
             if remaining and self._only_binding_of_root(binding):
@@ -385,7 +437,8 @@ class BindingFixer:
                 return
             reasons.append(reason)
         for new, spell in options:
-            reason = self.safety.can_bind(new.local, scope, new.qualified, uses)
+            reason = self.safety.can_bind(new.local, scope, new.qualified, uses,
+                                          line=binding.statement.first_line)
             if reason is None:
                 work.add_import(binding.statement, new)
                 for use in uses:
@@ -400,6 +453,8 @@ class BindingFixer:
         """Without a replacement for the import itself, it goes once no read needs it."""
         if remaining or binding.loads > len(diverted):
             return
+        if binding.path == binding.qualified:
+            self._check_no_twin(binding)  # reads may see the twin: it cannot go alone
         reason = self.safety.exported(binding)
         if reason:
             if binding.rule is None:

@@ -18,6 +18,24 @@ from ssot_ls.analysis import Analysis, Binding, Use, resolve_relative
 from ssot_ls.scopes import Scope, ScopeKind, Site, resolve
 
 
+def _loaded_paths(binding: Binding) -> set[str]:
+    """The modules an import alias loads: `import a.b.c` loads `a.b.c` and `a.b`; `from a.b
+    import c` loads `a.b`, and `a.b.c` when the rules say it is a module (a name may be
+    anything: counting it would make `from six import BytesIO` a loader of `six.BytesIO`)."""
+    parts = binding.path.split(".")
+    if isinstance(binding.statement.node, ast.ImportFrom) and not binding.is_module:
+        parts = parts[:-1]
+    return {".".join(parts[:n]) for n in range(2, len(parts) + 1)}
+
+
+def _deeper_paths(base: str, path: str) -> list[str]:
+    """The dotted paths between ``base`` (excluded) and ``path`` (included)."""
+    if not path.startswith(base + "."):
+        return []
+    rest = path[len(base) + 1:].split(".")
+    return [".".join([base, *rest[:n]]) for n in range(1, len(rest) + 1)]
+
+
 def import_site_target(site: Site, package: str | None) -> str | None:
     """The object an import binds: `a` for `import a.b`, `a.b` for `import a.b as x`,
     `m.x` for `from m import x`; None for anything that is not an import."""
@@ -47,6 +65,8 @@ class Safety:
     def exported(self, binding: Binding) -> str | None:
         """Why ``binding``'s name must stay bound: other modules may import it from here."""
         scope = binding.scope
+        if scope is not None and scope.kind is ScopeKind.CLASS:
+            return f"`{binding.local}` is an attribute of {scope.describe()}"
         if scope is None or scope.kind is not ScopeKind.MODULE:
             return None
         if binding.local in self.analysis.exported:
@@ -68,25 +88,73 @@ class Safety:
             if import_site_target(site, self.package) == binding.qualified:
                 continue  # `import a.b` and `import a.c` both bind the same package `a`
             return site
-        if scope.kind is ScopeKind.MODULE and scope.star_import_lines:
-            return Site("star import", scope.star_import_lines[0])
+        if binding.declared_elsewhere:
+            return Site("global", binding.statement.first_line)
+        later_stars = [line for line in scope.star_import_lines if line > binding.statement.first_line]
+        if scope.kind is ScopeKind.MODULE and later_stars:
+            return Site("star import", later_stars[0])  # it may rebind the name after the import
         return None
+
+    # -- imports that load submodules for other uses -----------------------------------------
+    def loader_conflict(self, binding: Binding, respelled: Collection[Use],
+                        changes_import: bool) -> str | None:
+        """`import a.c` loads `a.c`, and `a.c.d` may be read through another import of `a`.
+        A fix must not take a loader away from a use it does not rewrite too, nor respell a
+        use whose loader is an import another fix will change (fix that one first)."""
+        loaders = self._loaders()
+        own = {id(binding)}
+        for use in respelled:
+            for path in _deeper_paths(binding.path, use.qualified):
+                for other in loaders.get(path, ()):
+                    if id(other) not in own and other.rule is not None:
+                        return (f"line {self._line(other.statement.first_line)} imports `{path}`, which "
+                                f"line {self._line(use.line)} reads through `{binding.local}`: fix that "
+                                "import first")
+        if not changes_import:
+            return None
+        loaded = _loaded_paths(binding)
+        for other in self.analysis.bindings:
+            if id(other) in own or other.index < 0:
+                continue
+            for use in other.uses:
+                for path in _deeper_paths(other.path, use.qualified):
+                    if path in loaded and not self._loaded_elsewhere(path, binding):
+                        return (f"line {self._line(use.line)} reads `{path}` through `{other.local}`, and "
+                                "this import is what loads it: fix that line first")
+        return None
+
+    def _loaders(self) -> dict[str, list[Binding]]:
+        found: dict[str, list[Binding]] = {}
+        for binding in self.analysis.bindings:
+            if binding.index >= 0:
+                for path in _loaded_paths(binding):
+                    found.setdefault(path, []).append(binding)
+        return found
+
+    def _loaded_elsewhere(self, path: str, binding: Binding) -> bool:
+        return any(b is not binding and b.rule is None for b in self._loaders().get(path, ()))
 
     # -- binding a name ---------------------------------------------------------------------
     def can_bind(self, name: str, scope: Scope, qualified: str, uses: Collection[Use],
-                 replacing: Collection[Binding] = ()) -> str | None:
-        """Can ``scope`` bind ``name`` to ``qualified`` so that ``uses`` (rewritten to spell
-        ``name``) see it, and no other read changes what it sees?"""
+                 replacing: Collection[Binding] = (), line: int = 0) -> str | None:
+        """Can ``scope`` bind ``name`` to ``qualified`` (with an import on ``line``) so that
+        ``uses`` (rewritten to spell ``name``) see it, and no other read changes what it sees?"""
         if name not in self.analysis.names or self.analysis.scopes is None:
             return f"`{name}` cannot be checked here"
         replaced = {id(b.statement.node.names[b.index]) for b in replacing if b.index >= 0}
+        kept: list[Site] = []
         for site in scope.bindings.get(name, ()):
-            if id(site.node) in replaced or import_site_target(site, self.package) == qualified:
+            if id(site.node) in replaced:
                 continue
-            return f"`{name}` is already bound in {scope.describe()} (line {self._line(site.line)})"
-        if scope.kind is ScopeKind.MODULE and scope.star_import_lines and name not in scope.bindings:
-            return (f"the star import on line {self._line(scope.star_import_lines[0])} may also "
-                    f"bind `{name}`")
+            if import_site_target(site, self.package) != qualified:
+                return f"`{name}` is already bound in {scope.describe()} (line {self._line(site.line)})"
+            kept.append(site)
+        if scope.kind is ScopeKind.MODULE:
+            for star in scope.star_import_lines:
+                # A star import may bind the name too: whichever binding runs last wins, so ours
+                # must not come after it unless the same import already did.
+                if not kept or (star < line and not any(site.line > star for site in kept)):
+                    return f"the star import on line {self._line(star)} may also bind `{name}`"
         for use in uses:
             assert use.scope is not None
             seen = resolve(name, use.scope, extra=scope)

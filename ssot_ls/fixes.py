@@ -177,7 +177,7 @@ class Fixer:
                 work.replaced[key] = (binding.statement, None)
             return new.local
         reason = self.safety.can_bind(new.local, scope, new.qualified, [use],
-                                      [binding] if only_use else [])
+                                      [binding] if only_use else [], binding.statement.first_line)
         if reason is None:
             if only_use and self.safety.exported(binding) is None:
                 work.replaced[key] = (binding.statement, new)  # the old name has no other use

@@ -6,7 +6,7 @@ is written again whole, exactly as ruff's isort writes it: the new statement in 
 and sorted place, a new name in its sorted place, wrapped at the line length. Any other block
 keeps its order (we do not sort what the project does not sort); only the statements we wrote
 are wrapped when they would pass the line length. Meaning comes first: a block where one name
-is bound twice is never reordered.
+is bound twice, or with a star import, is never reordered.
 """
 
 from __future__ import annotations
@@ -129,9 +129,13 @@ def _rewrite_block(text: str, lines: list[str], block: _Block, inside: list[Edit
 
 
 def _binds_twice(statements: list[import_order.ImportStatement]) -> bool:
+    """Does the order of these statements matter: one name bound twice, or a star import
+    (which may bind any name)?"""
     seen: dict[str, tuple[str, str]] = {}
     for statement in statements:
         for name, asname in statement.names:
+            if name == "*":
+                return True
             if statement.is_from:
                 local, target = asname or name, f"{statement.module_path}.{name}"
             else:

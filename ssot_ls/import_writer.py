@@ -68,17 +68,14 @@ class ImportWriter:
 
     def _already_bound(self, change: _StatementChange, new: NewImport, dropped: set[int]) -> bool:
         """The scope already imports this very thing under this name (the canonical import is
-        there): nothing to add."""
+        there), and binds the name to nothing else: nothing to add."""
         scope = change.statement.scope
         if scope is None or new.name == "*":
             return False
-        for site in scope.bindings.get(new.local, ()):
-            if id(site.node) in dropped:
-                continue
-            if import_site_target(site, self.package) == new.qualified and (
-                    new.is_from or getattr(site.node, "name", "") == new.module):
-                return True
-        return False
+        sites = [s for s in scope.bindings.get(new.local, ()) if id(s.node) not in dropped]
+        if not sites or any(import_site_target(s, self.package) != new.qualified for s in sites):
+            return False  # also bound to something else: which one a read sees depends on order
+        return any(new.is_from or getattr(s.node, "name", "") == new.module for s in sites)
 
     def _join_existing(self, change: _StatementChange, new: NewImport,
                        changes: dict[int, _StatementChange],
@@ -87,7 +84,10 @@ class ImportWriter:
         if not new.is_from or new.name == "*":
             return False
         anchor = change.statement
-        for node in self._siblings(anchor.node):
+        siblings = self._siblings(anchor.node)
+        if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in siblings):
+            return False  # binding earlier could put the name before a star import that shadows it
+        for node in siblings:
             if node is anchor.node or not isinstance(node, ast.ImportFrom):
                 continue
             if any(a.name == "*" for a in node.names):

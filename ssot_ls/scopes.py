@@ -161,6 +161,8 @@ class ScopeBuilder:
         self.stack: list[ast.AST] = []
         self.map: ScopeMap | None = None
         self.statement_scopes: dict[int, Scope] = {}  # id of an import statement -> its scope
+        # id of an import alias -> the scope its name binds in (a `global` one: the module)
+        self.alias_scopes: dict[int, Scope] = {}
         self.in_annotation = False
         # The `async def` whose header (decorators, defaults, annotations) is being visited:
         # evaluated outside its coroutine, however async it is.
@@ -178,9 +180,10 @@ class ScopeBuilder:
 
     # -- bindings ----------------------------------------------------------------------------
     def bind(self, name: str, scope: Scope, kind: str, line: int, node: ast.AST | None = None,
-             statement: ast.Import | ast.ImportFrom | None = None) -> None:
+             statement: ast.Import | ast.ImportFrom | None = None) -> Scope | None:
+        """Record a binding; return the scope it binds in (`global`/`nonlocal` move it)."""
         if name not in self.names:
-            return
+            return None
         target = scope
         if name in scope.declared_global and scope.parent is not None:
             target = scope.module
@@ -188,6 +191,7 @@ class ScopeBuilder:
             found = resolve(name, scope.parent)
             target = found if found is not None else scope.parent
         target.bindings.setdefault(name, []).append(Site(kind, line, node, statement))
+        return target
 
     def _bind_target(self, target: ast.AST, scope: Scope, kind: str) -> None:
         """Assignment targets: names bind; attributes and subscripts are reads of their base."""
@@ -320,7 +324,9 @@ class ScopeBuilder:
                 scope.star_import_lines.append(node.lineno)
                 continue
             local = alias.asname or alias.name.split(".")[0]
-            self.bind(local, scope, "import", node.lineno, alias, node)
+            target = self.bind(local, scope, "import", node.lineno, alias, node)
+            if target is not None:
+                self.alias_scopes[id(alias)] = target
 
     def _pattern(self, pattern: ast.pattern, scope: Scope) -> None:
         for node in ast.walk(pattern):

@@ -506,3 +506,54 @@ def test_shadowing_names_are_not_uses(project):
         """)
     findings = project.check(text)
     assert [(f.kind, text[f.start:f.end]) for f in findings] == [(FindingKind.IMPORT, "mock")]
+
+
+# -- found by the meaning oracle's property tests (tests/test_meaning_properties.py) -------------
+
+ORACLE_RULES = RULES + """
+[[rules]]
+code = "T001"
+old = "old.pkg:thing"
+new = "new.pkg:other"
+"""
+
+ORACLE_FOUND = [
+    # A later rebinding in the same scope: a use may read either binding.
+    "def f():\n    import c\n    c = 0\n    return c.baz()\n",
+    "import c\nc = None\n\ndef f():\n    return c.baz()\n",
+    "def f(xs):\n    import pkg.legacy.utils\n    for pkg in xs:\n        pkg.legacy.utils.run()\n",
+    "async def f(g):\n    from aio.old import fetch\n    fetch = g\n    return fetch(1)\n",
+    # A star import after the import may rebind the name; sorting must not move across it.
+    "from a.c import d\nfrom helpers import *\n\nd()\n",
+    "from helpers import *\nfrom mock import patch\n\npatch()\n",
+    "import c\nfrom c import baz\nfrom helpers import *\n\nc.baz()\n",
+    # `global` makes a function's import a module binding.
+    "def setup():\n    global thing\n    from old.pkg import thing\n\ndef use():\n    return thing()\n",
+    # An import in a class body is a class attribute.
+    "class T:\n    from old.pkg import thing\n\n    def m(self):\n        return self.thing()\n",
+    # A sync fallback stub: its calls cannot all gain `await`.
+    ("try:\n    from aio.old import fetch\nexcept ImportError:\n    def fetch(x):\n        return x\n\n"
+     "async def f():\n    return fetch(1)\n"),
+    # An import that loads a submodule another import's uses read.
+    ("import pkg.legacy.utils as lu\nimport pkg.legacy\nfrom helpers import *\n\n"
+     "def handle():\n    return pkg.legacy.utils.run(0)\n"),
+    "import a\n\ndef handle(mock, z):\n    import a.c\n    return a.run(mock)\n\nCONSTANT = a.c.d(0)\n",
+    # The same module imported twice under one name.
+    "import a.c\nimport a\nfrom helpers import *\n\ndef handle():\n    return a.c.d(0)\n",
+    ("from old.pkg import thing\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+     "    from old.pkg import thing\n\ndef handle(xs):\n    for other in xs:\n        thing(xs)\n"),
+    # A canonical import earlier in the scope does not cover one after a rebinding.
+    ("try:\n    from unittest import mock\nexcept ImportError:\n    import mock\nmock = None\n"
+     "import mock\n\ndef handle():\n    return mock.patch(0)\n"),
+]
+
+
+@pytest.mark.parametrize("before", ORACLE_FOUND)
+def test_oracle_found_cases_keep_meaning(project, before):
+    from meaning import load_rules, same_meaning
+
+    project.use_config(ORACLE_RULES)
+    project.package("a")
+    after = project.fix(before).text
+    assert same_meaning(before, after, load_rules(ORACLE_RULES)) == [], after
+    assert project.fix(after).text == after
