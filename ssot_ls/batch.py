@@ -216,10 +216,9 @@ class FileChecker:
             return [], None
         document = decode_document(path, raw)
         engine = _engine()
-        findings = engine.check_source(document.text, Path(absolute), config)
-        if self.options.with_fixes and findings:
-            findings = engine.fixes_for_findings(document.text, Path(absolute), config, findings)
-        return findings, document
+        if self.options.with_fixes:  # one analysis finds them and builds their fixes
+            return engine.fixes_for_findings(document.text, Path(absolute), config), document
+        return engine.check_source(document.text, Path(absolute), config), document
 
     def _report(self, document: Document, absolute: str, config: Config,
                 findings: list[Finding], outcome: FileOutcome) -> None:
@@ -254,7 +253,7 @@ class FileChecker:
         outcome.changed = True
         remaining = list(result.remaining)
         if options.with_fixes and remaining:
-            remaining = engine.fixes_for_findings(result.text, Path(absolute), config, remaining)
+            remaining = engine.fixes_for_findings(result.text, Path(absolute), config)
         outcome.fixed = Counter(f.code for f in findings) - Counter(f.code for f in remaining)
         return result.text, remaining
 
