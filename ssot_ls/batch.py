@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import os
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -262,6 +261,8 @@ class FileChecker:
         if isinstance(err, SourceError):
             outcome.warnings.append(str(err))
             return
+        import traceback
+
         detail = traceback.format_exc() if debugging() else f"{type(err).__name__}: {err}"
         outcome.error = f"{path}: internal error: {detail}"
 

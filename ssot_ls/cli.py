@@ -12,10 +12,8 @@ ruff's does), the progress line `ssot_ls.progress_bar`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -117,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     if debugging() and sys.exc_info()[0] is not None:
+        import traceback
+
         traceback.print_exc()
     print(f"error: {message}", file=sys.stderr)
 
@@ -263,6 +263,8 @@ def run_rules(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown rule {args.code!r} (rules in force: {known})")
         rules = [rule]
     if args.output_format == "json":
+        import json
+
         print(json.dumps([_rule_json(rule) for rule in rules], indent=2, ensure_ascii=False))
     elif args.code is not None:
         print(rules[0].describe())

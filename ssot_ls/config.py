@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +157,8 @@ def load_config_file(path: Path) -> Config | None:
         raw_text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read config: {err}", path) from err
+    import tomllib  # a tree without config files never needs it
+
     try:
         document = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as err:

@@ -8,12 +8,9 @@ changed after it was read, or to write anywhere outside the checked roots.
 from __future__ import annotations
 
 import codecs
-import io
 import os
 import re
 import stat
-import tempfile
-import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,6 +256,9 @@ def is_plain_utf8(path: Path | str, raw: bytes) -> bool:
 def _detect_encoding(path: Path, raw: bytes) -> str:
     """PEP 263: BOM or coding cookie, else UTF-8 (what Python itself would use)."""
     try:
+        import io
+        import tokenize  # only for a file with a coding cookie
+
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as err:
         raise SourceError(path, f"bad encoding declaration: {err.msg}, skipped") from err
@@ -324,6 +324,8 @@ def _check_writable(path: Path, target: Path, status: os.stat_result) -> None:
 def _write_temp(path: Path, target: Path, data: bytes, status: os.stat_result) -> str:
     """Write ``data`` to a temp file beside ``target`` (same file system: rename is atomic)."""
     try:
+        import tempfile  # only writing needs it
+
         handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".ssot-ls.tmp",
                                              dir=target.parent)
     except OSError as err:
