@@ -46,14 +46,16 @@ if TYPE_CHECKING:
 
 DEBUG_VARIABLE = "SSOT_LS_DEBUG"
 
-# Files to analyse (cache misses) before worker processes pay off. Measured on 2 cores:
-# starting the pool costs ~20 ms; a file costs ~0.03 ms when the byte prefilter drops it and
-# ~3 ms when it is parsed. At 50 files the worst case (nothing parsed) loses ~20 ms; a tree
-# where some files get parsed gains.
-PARALLEL_MIN_FILES = 50
-# Files per task sent to a worker: small enough that the workers finish together (a parsed
-# file takes ~3 ms, a dropped one ~0.05 ms), big enough that sending costs nothing (~0.1 ms).
-CHUNK_FILES = 64
+# Files the byte prefilter lets through (the engine must parse them) before worker processes
+# pay off. Measured on 2 cores (fork): starting the pool and its first tasks costs ~25 ms of
+# CPU and 25-60 ms of wall time; an analysed file costs 1-25 ms (median ~5 ms on Django,
+# Twisted, SQLAlchemy), a file the prefilter drops ~0.03 ms, which the main process does
+# itself while it walks the tree. From ~16 analysed files (~80 ms) halving the engine's time
+# wins more than the pool costs; a small project never starts one.
+PARALLEL_MIN_ANALYSES = 16
+# Analysed files per task sent to a worker: small enough that the workers finish together,
+# big enough that sending costs nothing (~0.1 ms a task).
+CHUNK_FILES = 8
 MAX_WORKERS = 8
 
 
@@ -152,15 +154,18 @@ class FileChecker:
 
     # -- one file
 
-    def check(self, path: str) -> FileOutcome:
+    def check(self, path: str, read: tuple[bytes, os.stat_result] | None = None,
+              *, may_match: bool | None = None) -> FileOutcome:
         """Check one file (``path`` as the user sees it); with --fix/--diff also fix it.
-        Never raises for a bad file: problems become the outcome's warnings or error."""
+        ``read``: its bytes and status when the caller read them already, ``may_match``:
+        ``needs_engine`` of those bytes when known. Never raises for a bad file: problems
+        become the outcome's warnings or error."""
         folder, absolute = self.locate(path)
         config = folder.config
         outcome = FileOutcome(absolute)
         try:
-            raw, status = read_source(path)
-            findings, document = self._analyse(path, absolute, config, raw)
+            raw, status = read or read_source(path)
+            findings, document = self._analyse(path, absolute, config, raw, may_match)
             if self.options.use_cache:
                 outcome.cache_entry = CacheEntry.for_file(
                     status, content_hash(raw), self.settings_of(folder, absolute),
@@ -171,6 +176,12 @@ class FileChecker:
         except Exception as err:
             self._record_failure(path, outcome, err)
         return outcome
+
+    @staticmethod
+    def needs_engine(path: str, config: Config, raw: bytes) -> bool:
+        """Whether ``raw`` must be analysed: a rule's needle is in it, or it is not plain
+        UTF-8 (then a byte search proves nothing). Otherwise it has no finding."""
+        return config.rules.may_match(raw) or not is_plain_utf8(path, raw)
 
     def from_cache(self, path: str, folder: _Folder, absolute: str) -> FileOutcome | None:
         """As ``check`` when the cache knows this file (``locate`` gave ``folder`` and
@@ -205,11 +216,13 @@ class FileChecker:
             self._record_failure(path, outcome, err)
         return outcome
 
-    def _analyse(self, path: str, absolute: str, config: Config,
-                 raw: bytes) -> tuple[list[Finding], Document | None]:
+    def _analyse(self, path: str, absolute: str, config: Config, raw: bytes,
+                 may_match: bool | None = None) -> tuple[list[Finding], Document | None]:
         """The findings of the file's bytes (with their fixes when the output shows them),
         and its decoded text when that was needed."""
-        if not config.rules.may_match(raw) and is_plain_utf8(path, raw):
+        if may_match is None:
+            may_match = self.needs_engine(path, config, raw)
+        if not may_match:
             # The engine's own prefilter would drop the text: none of the rules' needles is
             # in it. In UTF-8 a byte search says the same, without decoding or a Path.
             return [], None
@@ -288,12 +301,16 @@ def check_files(files: Iterable[str], checker: FileChecker,
                 on_progress: Callable[[int, int], None] = lambda done, seen: None,
                 ) -> Iterator[FileOutcome]:
     """Outcomes with news (``FileOutcome.has_news``) for ``files``, in no particular order;
-    ``on_progress(done, seen)`` after each. ``files`` may be a generator (discovery): the
-    pool starts once PARALLEL_MIN_FILES files need analysing, while it still runs."""
+    ``on_progress(done, seen)`` after each. ``files`` may be a generator (discovery).
+
+    The main process reads each file that the cache does not settle and runs the byte
+    prefilter: most files end there. Only files the engine must analyse count towards the
+    worker pool, which starts once PARALLEL_MIN_ANALYSES of them are waiting (while
+    discovery still runs) and gets them by path; below that the main process analyses them."""
     done = seen = 0
-    pending: list[str] = []
+    waiting: list[tuple[str, tuple[bytes, os.stat_result]]] = []  # for the engine, read
     pool: ProcessPoolExecutor | None = None
-    pool_tried = False
+    pool_tried = False  # one core or no process support: _start_pool says None once
     futures: list[Future[tuple[int, list[FileOutcome]]]] = []
     try:
         for path in files:
@@ -303,29 +320,37 @@ def check_files(files: Iterable[str], checker: FileChecker,
             outcome = None
             if checker.cache is not None:
                 outcome = checker.from_cache(path, folder, absolute)
+            if outcome is None:
+                try:
+                    read = read_source(path)
+                except SourceError:
+                    outcome = checker.check(path)  # reports why it cannot be read
+                else:
+                    if checker.needs_engine(path, folder.config, read[0]):
+                        waiting.append((path, read))
+                    else:
+                        outcome = checker.check(path, read, may_match=False)
             if outcome is not None:
                 done += 1
                 if outcome.has_news():
                     yield outcome
                 on_progress(done, seen)
-                continue
-            pending.append(path)
-            if not pool_tried and len(pending) >= PARALLEL_MIN_FILES:
+            if not pool_tried and len(waiting) >= PARALLEL_MIN_ANALYSES:
                 pool_tried = True
                 pool = _start_pool(checker.options)
-            if pool is not None and len(pending) >= CHUNK_FILES:
-                futures.append(pool.submit(_check_chunk, pending))
-                pending = []
+            if pool is not None and len(waiting) >= CHUNK_FILES:
+                futures.append(pool.submit(_check_chunk, [path for path, _ in waiting]))
+                waiting = []  # the workers read the files again: no bytes cross processes
         if pool is None:
-            for path in pending:
-                outcome = checker.check(path)
+            for path, read in waiting:
+                outcome = checker.check(path, read, may_match=True)
                 done += 1
                 if outcome.has_news():
                     yield outcome
                 on_progress(done, seen)
             return
-        if pending:
-            futures.append(pool.submit(_check_chunk, pending))
+        if waiting:
+            futures.append(pool.submit(_check_chunk, [path for path, _ in waiting]))
         from concurrent.futures import as_completed
 
         for future in as_completed(futures):
