@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from ssot_ls import packages, report
+from ssot_ls import report
 from ssot_ls.cache import CacheEntry, ResultCache, content_hash, findings_to_json, settings_hash
 from ssot_ls.config import Config, ConfigResolver
 from ssot_ls.report import Diagnostic
@@ -38,8 +38,20 @@ from ssot_ls.workspace import (
     write_document,
 )
 
-# One run of the CLI sees one tree: each folder's package is looked up once.
-_package_of_folder = functools.lru_cache(maxsize=8192)(packages.package_of_folder)
+
+@functools.lru_cache(maxsize=8192)
+def package_of_folder(folder: str) -> str | None:
+    """``packages.package_of_folder``, cached for the run (one run of the CLI sees one tree)
+    and built on the parent's answer: one stat per folder, not one per level above it."""
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        return None
+    parent = os.path.dirname(folder)
+    if parent == folder:
+        return None
+    above = package_of_folder(parent)
+    name = os.path.basename(folder)
+    return f"{above}.{name}" if above else name
+
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -148,7 +160,7 @@ class FileChecker:
         python = os.path.splitext(absolute)[1].lower() not in MARKDOWN_SUFFIXES
         settings = folder.settings.get(python)
         if settings is None:
-            package = _package_of_folder(folder.prefix[:-1] or os.sep) if python else None
+            package = package_of_folder(folder.prefix[:-1] or os.sep) if python else None
             settings = folder.settings[python] = settings_hash(folder.config.fingerprint(), package)
         return settings
 

@@ -8,6 +8,7 @@ changed after it was read, or to write anywhere outside the checked roots.
 from __future__ import annotations
 
 import codecs
+import operator
 import os
 import re
 import stat
@@ -93,7 +94,7 @@ def _walk(root: str, real_root: str, real_roots: Sequence[str], resolver: Config
         seen.add(real_folder)
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=_entry_name)
+                entries = sorted(listing, key=_ENTRY_NAME)
         except OSError:
             continue  # unreadable folder: nothing we can check there
         names = {entry.name for entry in entries}
@@ -110,15 +111,19 @@ def _walk(root: str, real_root: str, real_roots: Sequence[str], resolver: Config
         subfolders = []
         for entry in entries:
             name = entry.name
-            real_path = real_folder + os.sep + name
             try:
-                if entry.is_symlink():
-                    real_path = os.path.realpath(entry.path)
-                    if not _inside(real_path, real_roots):
-                        continue  # never leave the roots through a link
+                is_link = entry.is_symlink()
                 is_dir = entry.is_dir()
             except OSError:
                 continue
+            if not is_dir and not name.lower().endswith(_SUFFIX_TUPLE):
+                continue  # most files of a tree: nothing more to compute for them
+            if is_link:
+                real_path = os.path.realpath(entry.path)
+                if not _inside(real_path, real_roots):
+                    continue  # never leave the roots through a link
+            else:
+                real_path = real_folder + os.sep + name
             if is_dir:
                 if name not in ALWAYS_EXCLUDED and not (
                         ignores.files and ignores.ignored(real_path, name, True)):
@@ -135,8 +140,8 @@ def _walk(root: str, real_root: str, real_roots: Sequence[str], resolver: Config
         stack.extend(reversed(subfolders))
 
 
-def _entry_name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_ENTRY_NAME = operator.attrgetter("name")
+_SUFFIX_TUPLE = tuple(SUPPORTED_SUFFIXES)  # a cheap first test; splitext has the last word
 
 
 # An include pattern that only names a suffix ("**/*.py"): a file with that suffix matches
@@ -148,7 +153,7 @@ def _included_filter(config: Config) -> Callable[[str], bool]:
     """The config's include/exclude test for paths that are already real.
 
     When the config excludes nothing and includes by suffix only (the default), a file with
-    one of those suffixes is included without pathspec's regex matches (two per file, a
+    one of those suffixes is included without the patterns' regex matches (two per file, a
     third of discovery's time); other files still get the config's full test."""
     test = config.includes_real_path
     suffixes = [_SUFFIX_PATTERN.fullmatch(pattern) for pattern in config.include]

@@ -1,4 +1,4 @@
-"""Ignore files: the fast matcher agrees with pathspec, .ignore, the global excludes file,
+"""Ignore files: our patterns agree with pathspec's, .ignore, the global excludes file,
 git worktrees, and discovery reads only the ignore and config files a folder has."""
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ import pytest
 from ssot_ls import config as config_module
 from ssot_ls import ignore
 from ssot_ls.config import ConfigResolver
-from ssot_ls.ignore import IgnoreFile, global_excludes_file
+from ssot_ls.ignore import IgnoreFile, PatternList, global_excludes_file, parse_pattern
 from ssot_ls.workspace import discover
 
 PATTERNS = [
     "*.pyc", "__pycache__/", "build/", "/dist", "!keep.py", "docs/_build/", "*.py[cod]",
     "gen_*", "!gen_keep.py", "a/**/b.py", "**/c.py", "/top.py", "x?.py", "*~", ".env",
     "sub/", "sub/inner.py", "!sub/", "deep/**", "*.md", "!README.md", "\\#hash.py",
-    "trailing.py ", "[ab]*.py", "name", "**/name2/", "z/*.py",
+    "trailing.py ", "[ab]*.py", "name", "**/name2/", "z/*.py", "docs/**/_build", "*/b.py",
+    "sub/*", "a/*/b/**/c.py", "**/deep/name", "[!a-c]?.py", "a\\*b", "trailing\\ ",
 ]
 PARTS = ["a", "b", "sub", "deep", "build", "dist", "docs", "_build", "name", "name2", "z",
          "x1.py", "keep.py", "gen_x.py", "gen_keep.py", "b.py", "c.py", "top.py", "m.pyc",
@@ -36,12 +37,27 @@ def paths(seed: int, count: int) -> list[tuple[str, bool]]:
     return result
 
 
+@pytest.mark.parametrize("line", PATTERNS)
+def test_patterns_become_pathspecs_regexes(line):
+    """pathspec is the reference (and a test-only dependency): same regex, same verdict."""
+    ours = parse_pattern(line)
+    (theirs,) = pathspec.GitIgnoreSpec.from_lines([line]).patterns
+    assert ours is not None and theirs.include is not None
+    assert ours.regex.pattern == theirs.regex.pattern.replace("(?P<ps_d>/)", "/")
+    assert ours.ignores is theirs.include
+
+
+@pytest.mark.parametrize("line", ["", "   ", "# comment", "/", "[a-", "a[]b", "!"])
+def test_blank_comment_and_malformed_lines_are_no_patterns(line):
+    assert parse_pattern(line) is None
+
+
 @pytest.mark.parametrize("seed", range(20))
-def test_fast_matcher_agrees_with_pathspec(seed):
+def test_ignore_file_agrees_with_pathspec_on_walked_paths(seed):
     rng = random.Random(seed)
     lines = rng.sample(PATTERNS, rng.randint(1, len(PATTERNS)))
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
-    fast = IgnoreFile(spec)
+    ours = IgnoreFile(lines)
     compared = 0
     for relative, is_dir in paths(seed, 400):
         parts = relative.split("/")
@@ -53,9 +69,20 @@ def test_fast_matcher_agrees_with_pathspec(seed):
             continue
         compared += 1
         expected = spec.check_file(relative + "/" if is_dir else relative).include
-        name = relative.rsplit("/", 1)[-1]
-        assert fast.decides(relative, name, is_dir) == expected, (lines, relative, is_dir)
+        name = parts[-1]
+        assert ours.decides_path(relative, name, is_dir) == expected, (lines, relative, is_dir)
     assert compared > 50
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pattern_list_agrees_with_pathspec_on_any_path(seed):
+    """Config include/exclude: a path inside a matched folder matches too."""
+    rng = random.Random(seed)
+    lines = rng.sample(PATTERNS, rng.randint(1, len(PATTERNS)))
+    spec = pathspec.PathSpec.from_lines("gitignore", lines)
+    ours = PatternList(lines)
+    for relative, _ in paths(seed + 100, 300):
+        assert ours.matches(relative) == spec.match_file(relative), (lines, relative)
 
 
 def write(root: Path, relative: str, content: str = "x = 1\n") -> Path:
