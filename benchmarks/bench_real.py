@@ -26,7 +26,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tarfile
 import tempfile
 from collections.abc import Sequence
@@ -35,7 +34,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from timing import TimedRun, format_duration, machine_summary, median, run_timed, tool_version
+from timing import (
+    TimedRun,
+    format_duration,
+    machine_summary,
+    median,
+    run_timed,
+    script_path,
+    tool_version,
+)
 
 DEFAULT_CACHE = Path(os.environ.get("SSOT_LS_BENCH_CACHE", Path.home() / ".cache" / "ssot-ls-bench"))
 SUFFIXES = (".py", ".pyi", ".md")
@@ -137,12 +144,6 @@ def count_files(tree: Path) -> dict[str, int]:
 
 
 # -- running ---------------------------------------------------------------------------------
-
-
-def _script(name: str) -> str:
-    """The interpreter's own script, not a shim on PATH (pyenv's adds ~0.2 s per run)."""
-    found = shutil.which(name, path=sysconfig.get_path("scripts"))
-    return found or shutil.which(name) or name
 
 
 @dataclass(frozen=True)
@@ -253,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="benchmark only this project (repeatable)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                         help="where sdists and trees are kept (default ~/.cache/ssot-ls-bench)")
-    parser.add_argument("--ssot", default=_script("ssot-ls"), help="command that runs ssot-ls")
-    parser.add_argument("--ruff", default=_script("ruff"), help="command that runs ruff")
+    parser.add_argument("--ssot", default=script_path("ssot-ls"), help="command that runs ssot-ls")
+    parser.add_argument("--ruff", default=script_path("ruff"), help="command that runs ruff")
     args = parser.parse_args(argv)
 
     ssot, ruff = args.ssot.split(), args.ruff.split()

@@ -22,10 +22,8 @@ import argparse
 import asyncio
 import os
 import shlex
-import shutil
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 from typing import Any
@@ -34,19 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import gen_tree
 from lsp_client import LspClient
-from timing import format_duration, machine_summary, median
+from timing import benchmark_environment, format_duration, machine_summary, median, script_path
 
 DEFAULT_TREE = Path(__file__).resolve().parent / ".tree"
-
-
-def _script(name: str) -> str:
-    """The interpreter's own script, not a shim on PATH (pyenv's adds ~0.2 s per start)."""
-    return shutil.which(name, path=sysconfig.get_path("scripts")) or shutil.which(name) or name
-
-
-def _environment() -> dict[str, str]:
-    # Compiled bytecode, as any installed package has (some shells set this to 1).
-    return {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
 class FixClient(LspClient):
@@ -119,7 +107,7 @@ def import_share(command: list[str]) -> float | None:
         python = sys.executable
     code = "import ssot_ls.server.server as s; s.create_server()"
     completed = subprocess.run([python, "-X", "importtime", "-c", code], capture_output=True,
-                               text=True, env=_environment(), check=False)
+                               text=True, env=benchmark_environment(), check=False)
     total = 0
     for line in completed.stderr.splitlines():
         parts = line.split("|")
@@ -134,7 +122,7 @@ def import_share(command: list[str]) -> float | None:
 
 async def main_async(args: argparse.Namespace) -> int:
     ssot, ruff = shlex.split(args.ssot), shlex.split(args.ruff)
-    environment = _environment()  # the servers inherit it
+    environment = benchmark_environment()  # the servers inherit it
     os.environ.clear()
     os.environ.update(environment)
     workspace = Path(args.workspace).resolve()
@@ -186,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tree", type=Path, default=DEFAULT_TREE)
     parser.add_argument("--workspace", default="/tmp/ssot-ls-bench-start",
                         help="folder with one file, for the start figures")
-    parser.add_argument("--ssot", default=f"{_script('ssot-ls')} server")
-    parser.add_argument("--ruff", default=f"{_script('ruff')} server")
+    parser.add_argument("--ssot", default=f"{script_path('ssot-ls')} server")
+    parser.add_argument("--ruff", default=f"{script_path('ruff')} server")
     return asyncio.run(main_async(parser.parse_args(argv)))
 
 
