@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ssot_ls import __version__, report
-from ssot_ls.batch import CheckOptions, FileChecker, FileOutcome, check_files, debugging
+from ssot_ls.batch import CheckOptions, FileChecker, FileOutcome, check_files, debugging, tune_gc
 from ssot_ls.cache import CACHE_DIR_NAME, ResultCache, engine_stamp
 from ssot_ls.config import Config, ConfigError, ConfigResolver
 from ssot_ls.progress_bar import Progress
@@ -161,6 +161,7 @@ def _discover_files(paths: Sequence[Path], resolver: ConfigResolver) -> Iterator
 
 
 def run_check(args: argparse.Namespace) -> int:
+    tune_gc()
     paths = args.paths or [Path(".")]
     resolver = _resolver_for(args.config)
     files = _discover_files(paths, resolver)
