@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The language server's start and its workspace fix, as an editor sees them.
 
-    python benchmarks/bench_server_fix.py [--runs 5] [--fix-runs 3] [--tree DIR]
+    python benchmarks/bench_server_fix.py [--runs 5] [--fix-runs 3] [--tree DIR] [--unsafe]
                                           [--ssot "ssot-ls server"] [--ruff "ruff server"]
 
 - start: spawn to the `initialize` result, median of --runs (ruff's server alongside for
@@ -82,14 +82,15 @@ async def time_start(command: list[str], cwd: Path, name: str) -> float:
         await client.close()
 
 
-async def fix_workspace(command: list[str], tree: Path) -> dict[str, Any]:
+async def fix_workspace(command: list[str], tree: Path, unsafe: bool) -> dict[str, Any]:
     started = time.perf_counter()
     client = await FixClient.start(command, tree, "ssot-ls")
     try:
         await client.initialize(tree)
         ready = time.perf_counter()
         result = await client.request("workspace/executeCommand",
-                                      {"command": "ssot-ls.fixWorkspace", "arguments": []},
+                                      {"command": "ssot-ls.fixWorkspace",
+                                       "arguments": [{"unsafe": True}] if unsafe else []},
                                       timeout=600)
         done = time.perf_counter()
         return {"start": ready - started, "fix": done - ready, "result": result,
@@ -147,10 +148,11 @@ async def main_async(args: argparse.Namespace) -> int:
         if not gen_tree.is_current(tree, 10_000, 4_500, 1):
             print(f"\ngenerating {tree} ...", flush=True)
             gen_tree.generate(tree, 10_000, 4_500, 1)
-        print(f"\nworkspace fix on {tree}, {args.fix_runs} runs:")
+        kind = "unsafe fixes too" if args.unsafe else "safe fixes"
+        print(f"\nworkspace fix ({kind}) on {tree}, {args.fix_runs} runs:")
         runs = []
         for index in range(args.fix_runs):
-            run = await fix_workspace(ssot, tree)
+            run = await fix_workspace(ssot, tree, args.unsafe)
             runs.append(run)
             result = run["result"] or {}
             print(f"  run {index + 1}: fix {format_duration(run['fix'])}, files edited "
@@ -172,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="server starts per server")
     parser.add_argument("--fix-runs", type=int, default=3, help="workspace fixes (0: none)")
     parser.add_argument("--tree", type=Path, default=DEFAULT_TREE)
+    parser.add_argument("--unsafe", action="store_true",
+                        help="apply unsafe fixes too (the tree's await rewrites): more files edited")
     parser.add_argument("--workspace", default="/tmp/ssot-ls-bench-start",
                         help="folder with one file, for the start figures")
     parser.add_argument("--ssot", default=f"{script_path('ssot-ls')} server")
