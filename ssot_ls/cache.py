@@ -17,7 +17,6 @@ cache; writes are atomic (temp file, then rename).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Iterable
@@ -172,6 +171,8 @@ class ResultCache:
     @classmethod
     def load(cls, directory: Path, stamp: str) -> ResultCache:
         try:
+            import json  # a --no-cache run never needs it
+
             data = json.loads((directory / CACHE_FILE_NAME).read_bytes())
             if data.get("stamp") == stamp and isinstance(data.get("files"), dict):
                 entries = {path: CacheEntry.from_json(value)
@@ -199,6 +200,8 @@ class ResultCache:
         if not changed:
             return
         files = {path: entry.as_json() for path, entry in entries.items()}
+        import json
+
         payload = json.dumps({"stamp": self.stamp, "files": files}, separators=(",", ":"))
         if _write_atomically(self.directory, payload):
             self.entries = entries
