@@ -930,3 +930,20 @@ def test_pre_commit_style_invocation(project):
                          capture_output=True, text=True)
     assert fix.returncode == 0
     assert (project / "app" / "service.py").read_text() == SERVICE_FIXED
+
+
+def test_one_analysis_gives_the_same_fixes_as_check_then_fix(tmp_path):
+    """The JSON output asks ``fixes_for_findings`` without findings: one analysis finds
+    them and builds their fixes, as ``check_source`` then ``fixes_for_findings`` would."""
+    from ssot_ls import engine
+    from ssot_ls.config import ConfigResolver
+
+    make_project(tmp_path)
+    for relative in FILES:
+        path = tmp_path / relative
+        text = path.read_text()
+        config = ConfigResolver().for_path(path)
+        two_steps = engine.fixes_for_findings(text, path, config,
+                                              engine.check_source(text, path, config))
+        one_step = engine.fixes_for_findings(text, path, config)
+        assert [(f, f.fix) for f in one_step] == [(f, f.fix) for f in two_steps], relative
