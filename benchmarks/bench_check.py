@@ -30,6 +30,7 @@ from timing import (
     machine_summary,
     median,
     run_timed,
+    script_path,
     tool_version,
 )
 
@@ -214,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--md", type=int, default=4_500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-warm", action="store_true", help="skip the runs with caches")
-    parser.add_argument("--ssot", default="ssot-ls", help="command that runs ssot-ls")
-    parser.add_argument("--ruff", default="ruff", help="command that runs ruff")
+    parser.add_argument("--ssot", default=script_path("ssot-ls"), help="command that runs ssot-ls")
+    parser.add_argument("--ruff", default=script_path("ruff"), help="command that runs ruff")
     args = parser.parse_args(argv)
 
     tree = args.tree.resolve()

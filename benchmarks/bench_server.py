@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shlex
 import sys
 import tempfile
@@ -35,7 +36,15 @@ from synth.deprecated import DEPRECATED_MODULE, OLD_CLASS, OLD_FUNCTION
 from synth.plan import PythonModule
 from synth.pycode import ModuleRenderer
 from synth.tree import RUFF_CONFIG, SSOT_CONFIG
-from timing import format_duration, machine_summary, median, percentile, tool_version
+from timing import (
+    benchmark_environment,
+    format_duration,
+    machine_summary,
+    median,
+    percentile,
+    script_path,
+    tool_version,
+)
 
 TARGET_LINES = 3_000
 EVENTS = ("didOpen", "didChange keystroke", "didChange import")
@@ -238,9 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--ssot", default="ssot-ls server", help="command that starts the ssot-ls server")
-    parser.add_argument("--ruff", default="ruff server", help="command that starts the ruff server")
+    parser.add_argument("--ssot", default=f"{script_path('ssot-ls')} server",
+                        help="command that starts the ssot-ls server")
+    parser.add_argument("--ruff", default=f"{script_path('ruff')} server",
+                        help="command that starts the ruff server")
     args = parser.parse_args(argv)
+    environment = benchmark_environment()  # the servers inherit it
+    os.environ.clear()
+    os.environ.update(environment)
 
     servers = {"ssot-ls": shlex.split(args.ssot), "ruff": shlex.split(args.ruff)}
     for name, command in servers.items():

@@ -6,8 +6,10 @@ import math
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
+import sysconfig
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,11 +25,25 @@ class TimedRun:
     stderr: bytes
 
 
+def script_path(name: str) -> str:
+    """The interpreter's own script for ``name``, not a shim found first on PATH: pyenv's
+    shims are bash scripts that add ~0.2 s to every start."""
+    return shutil.which(name, path=sysconfig.get_path("scripts")) or shutil.which(name) or name
+
+
+def benchmark_environment() -> dict[str, str]:
+    """This environment without PYTHONDONTWRITEBYTECODE: an installed package runs from
+    compiled bytecode, so the Python tool is timed that way (some shells set it to 1, and
+    then every run compiles all of ssot-ls again)."""
+    return {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_timed(command: Sequence[str], cwd: Path) -> TimedRun:
     """Run `command` to completion; wall time from spawn to exit, CPU from rusage."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, check=False)
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, check=False,
+                               env=benchmark_environment())
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -17,9 +17,7 @@ cache; writes are atomic (temp file, then rename).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,14 +42,21 @@ def engine_stamp() -> str:
 
     package = os.path.dirname(ssot_ls.__file__)
     digest = hashlib.blake2b(f"{ssot_ls.__version__}|{FORMAT}".encode(), digest_size=16)
-    sources = []
-    for folder, subfolders, files in os.walk(package):
-        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
-        sources.extend(os.path.join(folder, name) for name in files if name.endswith(".py"))
-    for source in sorted(sources):
-        status = os.stat(source)
-        relative = os.path.relpath(source, package)
-        digest.update(f"{relative}:{status.st_size}:{status.st_mtime_ns}".encode())
+    sources: list[tuple[str, int, int]] = []
+    folders = [""]
+    while folders:  # scandir, not os.walk + relpath: this runs at every start (~1 ms saved)
+        relative = folders.pop()
+        with os.scandir(os.path.join(package, relative)) as entries:
+            for entry in entries:
+                name = relative + entry.name
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        folders.append(name + "/")
+                elif entry.name.endswith(".py"):
+                    status = entry.stat()
+                    sources.append((name, status.st_size, status.st_mtime_ns))
+    for name, size, mtime in sorted(sources):
+        digest.update(f"{name}:{size}:{mtime}".encode())
     return digest.hexdigest()
 
 
@@ -166,6 +171,8 @@ class ResultCache:
     @classmethod
     def load(cls, directory: Path, stamp: str) -> ResultCache:
         try:
+            import json  # a --no-cache run never needs it
+
             data = json.loads((directory / CACHE_FILE_NAME).read_bytes())
             if data.get("stamp") == stamp and isinstance(data.get("files"), dict):
                 entries = {path: CacheEntry.from_json(value)
@@ -193,6 +200,8 @@ class ResultCache:
         if not changed:
             return
         files = {path: entry.as_json() for path, entry in entries.items()}
+        import json
+
         payload = json.dumps({"stamp": self.stamp, "files": files}, separators=(",", ":"))
         if _write_atomically(self.directory, payload):
             self.entries = entries
@@ -204,6 +213,8 @@ def _write_atomically(directory: Path, payload: str) -> bool:
         ignore = directory / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# Created by ssot-ls: a cache, never commit it.\n*\n")
+        import tempfile  # only a run that changed something writes
+
         handle, temp_name = tempfile.mkstemp(dir=directory, suffix=".tmp")
     except OSError:
         return False

@@ -12,15 +12,13 @@ ruff's does), the progress line `ssot_ls.progress_bar`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ssot_ls import __version__, report
-from ssot_ls.batch import CheckOptions, FileChecker, FileOutcome, check_files, debugging
+from ssot_ls.batch import CheckOptions, FileChecker, FileOutcome, check_files, debugging, tune_gc
 from ssot_ls.cache import CACHE_DIR_NAME, ResultCache, engine_stamp
 from ssot_ls.config import Config, ConfigError, ConfigResolver
 from ssot_ls.progress_bar import Progress
@@ -117,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     if debugging() and sys.exc_info()[0] is not None:
+        import traceback
+
         traceback.print_exc()
     print(f"error: {message}", file=sys.stderr)
 
@@ -161,6 +161,7 @@ def _discover_files(paths: Sequence[Path], resolver: ConfigResolver) -> Iterator
 
 
 def run_check(args: argparse.Namespace) -> int:
+    tune_gc()
     paths = args.paths or [Path(".")]
     resolver = _resolver_for(args.config)
     files = _discover_files(paths, resolver)
@@ -263,6 +264,8 @@ def run_rules(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown rule {args.code!r} (rules in force: {known})")
         rules = [rule]
     if args.output_format == "json":
+        import json
+
         print(json.dumps([_rule_json(rule) for rule in rules], indent=2, ensure_ascii=False))
     elif args.code is not None:
         print(rules[0].describe())

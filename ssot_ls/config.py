@@ -5,16 +5,15 @@ Config is data only: we read TOML, never import or run anything from the workspa
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pathspec
-
+from ssot_ls.ignore import PatternList
 from ssot_ls.presets import PRESETS
 from ssot_ls.rules import Rule, RuleSet
 from ssot_ls.types import Applicability, Severity
@@ -59,15 +58,19 @@ class Config:
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
     markdown: bool = True
-    _include_spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
-    _exclude_spec: pathspec.PathSpec = field(init=False, repr=False, compare=False)
-
     _real_root: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_include_spec", pathspec.PathSpec.from_lines("gitignore", self.include))
-        object.__setattr__(self, "_exclude_spec", pathspec.PathSpec.from_lines("gitignore", self.exclude))
         object.__setattr__(self, "_real_root", os.path.realpath(self.root))
+
+    # Compiled on first use: discovery's fast path never needs them.
+    @functools.cached_property
+    def _include_spec(self) -> PatternList:
+        return PatternList(self.include)
+
+    @functools.cached_property
+    def _exclude_spec(self) -> PatternList:
+        return PatternList(self.exclude)
 
     def is_included(self, path: Path | str) -> bool:
         return self.includes_real_path(os.path.realpath(path))
@@ -79,11 +82,11 @@ class Config:
             relative = real_path[len(prefix):].replace(os.sep, "/")
         else:
             relative = os.path.basename(real_path)
-        if self._exclude_spec.match_file(relative):
+        if self._exclude_spec.matches(relative):
             return False
         if not self.markdown and real_path.lower().endswith(".md"):
             return False
-        return self._include_spec.match_file(relative)
+        return self._include_spec.matches(relative)
 
     def fingerprint(self) -> str:
         return f"{self.rules.fingerprint()}|{self.include}|{self.exclude}|{self.markdown}"
@@ -147,6 +150,8 @@ def load_config_file(path: Path) -> Config | None:
         raw_text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read config: {err}", path) from err
+    import tomllib  # a tree without config files never needs it
+
     try:
         document = tomllib.loads(raw_text)
     except tomllib.TOMLDecodeError as err:
@@ -363,6 +368,13 @@ class ConfigResolver:
         if self.override is not None:
             return self._override()
         return self.for_folder(os.path.dirname(os.path.abspath(path)))
+
+    def inherit(self, folder: str, parent_config: Config) -> Config:
+        """Record that ``folder`` (absolute, normalised) has no config file of its own, so its
+        parent's applies: discovery saw the folder's listing and needs no stat to know."""
+        if self.override is not None:
+            return self._override()
+        return self._by_folder.setdefault(folder, parent_config)
 
     def for_folder(self, folder: str) -> Config:
         """The config of ``folder``, an absolute, normalised path (as os.path.abspath gives)."""

@@ -210,8 +210,21 @@ def _fixes_by_group(text: str, path: Path, config: Config, groups: set[str]) -> 
     return fixes
 
 
-def fixes_for_findings(text: str, path: Path, config: Config, findings: list[Finding]) -> list[Finding]:
-    """The same findings, with ``fix`` filled in where a fix exists."""
+def fixes_for_findings(text: str, path: Path, config: Config,
+                       findings: list[Finding] | None = None) -> list[Finding]:
+    """The same findings, with ``fix`` filled in where a fix exists. Without ``findings``:
+    those of ``text``, found by the same analysis that builds the fixes (half the work of
+    ``check_source`` then this)."""
+    if findings is None:
+        findings, analysed = _check(text, Path(path), config)
+        groups = {f.group for f in findings if f.group is not None and f.fixable}
+        fixes: dict[str, Fix | None] = {}
+        for index, unit, analysis, fixer in analysed:
+            for group in groups:
+                unit_index, inner = _split_group(group)
+                if unit_index == index:
+                    fixes[group] = _group_fix(unit, analysis, fixer, inner)
+        return [f.with_fix(fixes.get(f.group)) if f.group in groups else f for f in findings]
     groups = {f.group for f in findings if f.group is not None and f.fixable}
     fixes = _fixes_by_group(text, Path(path), config, groups) if groups else {}
     return [f.with_fix(fixes.get(f.group)) if f.group in groups else f for f in findings]

@@ -7,8 +7,6 @@ text they came from and ship only small picklable records back.
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -233,6 +231,8 @@ def diagnostic_json(diagnostic: Diagnostic) -> dict:
 
 def format_json(diagnostics: Sequence[Diagnostic]) -> str:
     payload = [diagnostic_json(d) for d in diagnostics]
+    import json  # imported by the outputs that need it: a text run skips it
+
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -338,6 +338,8 @@ def format_sarif(diagnostics: Sequence[Diagnostic], rules: Iterable[Rule]) -> st
             "results": [_sarif_result(d, rule_index) for d in diagnostics],
         }],
     }
+    import json
+
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -384,6 +386,8 @@ def format_statistics_json(rows: Sequence[Statistic]) -> str:
         {"code": row.code, "count": row.count, "fixable": row.fixable, "message": row.message}
         for row in rows
     ]
+    import json  # imported by the outputs that need it: a text run skips it
+
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -395,6 +399,8 @@ def unified_diff(old: str, new: str, label: str) -> str:
     old_lines = old.splitlines(keepends=True)
     new_lines = new.splitlines(keepends=True)
     parts = []
+    import difflib  # only --diff needs it
+
     for line in difflib.unified_diff(old_lines, new_lines, fromfile=label, tofile=label, n=3):
         parts.append(line)
         if not line.endswith(("\n", "\r")):

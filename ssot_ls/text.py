@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import difflib
 from collections.abc import Iterable, Sequence
 
 from ssot_ls.positions import line_starts
@@ -106,6 +105,8 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
 def line_hunks(old_lines: Sequence[str], new_lines: Sequence[str]) -> list[tuple[int, int, int, int]]:
     """Changed regions as (old_start, old_end, new_start, new_end) line slices."""
+    import difflib  # only fixing needs it (~5 ms of import)
+
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     return [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 

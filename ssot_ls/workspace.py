@@ -8,19 +8,16 @@ changed after it was read, or to write anywhere outside the checked roots.
 from __future__ import annotations
 
 import codecs
-import io
+import operator
 import os
 import re
 import stat
-import tempfile
-import tokenize
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
-
-from ssot_ls.config import Config, ConfigResolver
+from ssot_ls.config import CONFIG_FILE_NAMES, Config, ConfigResolver
+from ssot_ls.ignore import IgnoreChain, ancestor_ignores, relative_to
 
 # Folders nobody wants linted; pruned wherever they appear below a root.
 ALWAYS_EXCLUDED = frozenset({
@@ -85,42 +82,66 @@ def discover_paths(paths: Iterable[Path | str], resolver: ConfigResolver) -> Ite
 
 def _walk(root: str, real_root: str, real_roots: Sequence[str], resolver: ConfigResolver,
           seen: set[str]) -> Iterator[str]:
-    stack = [(root, real_root, _ancestor_ignores(real_root))]
+    """One root's files. Each folder costs one listing: the names in it say whether it has
+    ignore files or config files, so nothing is opened or stat'ed that is not there."""
+    filters: dict[int, Callable[[str], bool]] = {}  # by id(config): built once per config
+    stack: list[tuple[str, str, str, IgnoreChain, Config | None]] = [
+        (root, real_root, os.path.abspath(root), ancestor_ignores(real_root), None)]
     while stack:
-        folder, real_folder, ignores = stack.pop()
+        folder, real_folder, absolute, ignores, parent_config = stack.pop()
         if real_folder in seen:
             continue  # reached twice through a symlink (or a loop)
         seen.add(real_folder)
-        ignores = ignores.extended(real_folder)
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_ENTRY_NAME)
         except OSError:
             continue  # unreadable folder: nothing we can check there
-        included = _included_filter(resolver.for_folder(os.path.abspath(folder)))
+        names = {entry.name for entry in entries}
+        ignores = ignores.extended(real_folder, names)
+        if parent_config is None or not names.isdisjoint(CONFIG_FILE_NAMES):
+            config = resolver.for_folder(absolute)
+        else:
+            config = resolver.inherit(absolute, parent_config)
+        included = filters.get(id(config))
+        if included is None:
+            included = filters[id(config)] = _included_filter(config)
         prefix = "" if folder == "." else folder if folder.endswith(os.sep) else folder + os.sep
+        absolute_prefix = absolute if absolute.endswith(os.sep) else absolute + os.sep
         subfolders = []
         for entry in entries:
-            real_path = real_folder + os.sep + entry.name
+            name = entry.name
             try:
-                if entry.is_symlink():
-                    real_path = os.path.realpath(entry.path)
-                    if not _inside(real_path, real_roots):
-                        continue  # never leave the roots through a link
+                is_link = entry.is_symlink()
                 is_dir = entry.is_dir()
             except OSError:
                 continue
+            if not is_dir and not name.lower().endswith(_SUFFIX_TUPLE):
+                continue  # most files of a tree: nothing more to compute for them
+            if is_link:
+                real_path = os.path.realpath(entry.path)
+                if not _inside(real_path, real_roots):
+                    continue  # never leave the roots through a link
+            else:
+                real_path = real_folder + os.sep + name
             if is_dir:
-                if entry.name not in ALWAYS_EXCLUDED and not ignores.ignored(real_path, True):
-                    subfolders.append((prefix + entry.name, real_path, ignores))
+                if name not in ALWAYS_EXCLUDED and not (
+                        ignores.files and ignores.ignored(real_path, name, True)):
+                    subfolders.append((prefix + name, real_path, absolute_prefix + name,
+                                       ignores, config))
                 continue
-            suffix = os.path.splitext(entry.name)[1].lower()
-            if (suffix not in SUPPORTED_SUFFIXES or real_path in seen
-                    or ignores.ignored(real_path, False) or not entry.is_file()):
+            if (os.path.splitext(name)[1].lower() not in SUPPORTED_SUFFIXES or real_path in seen
+                    or (ignores.files and ignores.ignored(real_path, name, False))
+                    or not entry.is_file()):
                 continue
             if included(real_path):
                 seen.add(real_path)
-                yield prefix + entry.name
+                yield prefix + name
         stack.extend(reversed(subfolders))
+
+
+_ENTRY_NAME = operator.attrgetter("name")
+_SUFFIX_TUPLE = tuple(SUPPORTED_SUFFIXES)  # a cheap first test; splitext has the last word
 
 
 # An include pattern that only names a suffix ("**/*.py"): a file with that suffix matches
@@ -132,7 +153,7 @@ def _included_filter(config: Config) -> Callable[[str], bool]:
     """The config's include/exclude test for paths that are already real.
 
     When the config excludes nothing and includes by suffix only (the default), a file with
-    one of those suffixes is included without pathspec's regex matches (two per file, a
+    one of those suffixes is included without the patterns' regex matches (two per file, a
     third of discovery's time); other files still get the config's full test."""
     test = config.includes_real_path
     suffixes = [_SUFFIX_PATTERN.fullmatch(pattern) for pattern in config.include]
@@ -148,96 +169,7 @@ def _included_filter(config: Config) -> Callable[[str], bool]:
 
 
 def _inside(real_path: str, real_roots: Sequence[str]) -> bool:
-    return any(_relative(real_path, root) is not None for root in real_roots)
-
-
-def _relative(real_path: str, real_base: str) -> str | None:
-    """``real_path`` relative to ``real_base`` with "/" separators; None when outside it.
-
-    Both are already real paths, so plain string work replaces os.path.relpath (which
-    normalises both sides again and was a third of discovery time)."""
-    if real_path == real_base:
-        return "."
-    prefix = real_base if real_base.endswith(os.sep) else real_base + os.sep
-    if not real_path.startswith(prefix):
-        return None
-    relative = real_path[len(prefix):]
-    return relative if os.sep == "/" else relative.replace(os.sep, "/")
-
-
-@dataclass(frozen=True)
-class _IgnoreChain:
-    """The .gitignore specs in force for a folder, outermost first, with their base folders."""
-
-    specs: tuple[tuple[str, pathspec.PathSpec], ...] = ()
-
-    def extended(self, real_folder: str) -> _IgnoreChain:
-        spec = _read_ignore_file(os.path.join(real_folder, ".gitignore"))
-        return self if spec is None else _IgnoreChain((*self.specs, (real_folder, spec)))
-
-    def without_patterns_ignoring(self, real_root: str) -> _IgnoreChain:
-        """The chain for walking ``real_root`` when it was named explicitly (ruff does the
-        same): patterns that ignore the root itself or a folder above it are dropped, so a
-        git-ignored folder is still checked when asked for; the other patterns of those
-        files (`*.log`, `build/`, ...) still apply inside it, and so do the root's own
-        .gitignore files. A pattern that ignores both the root and, by name, files inside
-        it (`tmp*` naming `tmp_data/`) is dropped too: naming the folder wins."""
-        specs = []
-        for base, spec in self.specs:
-            relative = _relative(real_root, base)
-            if relative is None or relative == ".":
-                specs.append((base, spec))
-                continue
-            parts = relative.split("/")
-            folders = ["/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1)]
-            kept = [pattern for pattern in spec.patterns
-                    if not (pattern.include and any(pattern.match_file(f) for f in folders))]
-            if len(kept) == len(spec.patterns):
-                specs.append((base, spec))
-            elif any(pattern.include is not None for pattern in kept):
-                specs.append((base, pathspec.GitIgnoreSpec(kept)))
-        return _IgnoreChain(tuple(specs))
-
-    def ignored(self, real_path: str, is_dir: bool) -> bool:
-        # As git does: the deepest .gitignore with an opinion (match or negation) decides.
-        for base, spec in reversed(self.specs):
-            relative = _relative(real_path, base)
-            if relative is None:
-                continue
-            result = spec.check_file(relative + "/" if is_dir else relative)
-            if result.include is not None:
-                return bool(result.include)
-        return False
-
-
-def _read_ignore_file(path: str) -> pathspec.PathSpec | None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
-    except OSError:
-        return None
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-
-
-def _ancestor_ignores(real_root: str) -> _IgnoreChain:
-    """What applies to a root from outside it: its repository's .git/info/exclude and the
-    .gitignore files above it, up to the repository's top (none outside a repository).
-    The root's own .gitignore is read by the walk, like any folder's."""
-    above: list[str] = []  # the root's ancestors inside the repository, innermost first
-    current = real_root
-    while not os.path.exists(os.path.join(current, ".git")):
-        parent = os.path.dirname(current)
-        if parent == current:
-            return _IgnoreChain()  # not in a repository: only .gitignore files below the root
-        current = parent
-        above.append(current)
-    chain = _IgnoreChain()
-    exclude_spec = _read_ignore_file(os.path.join(current, ".git", "info", "exclude"))
-    if exclude_spec is not None:
-        chain = _IgnoreChain(((current, exclude_spec),))
-    for folder in reversed(above):
-        chain = chain.extended(folder)
-    return chain.without_patterns_ignoring(real_root)
+    return any(relative_to(real_path, root) is not None for root in real_roots)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -329,6 +261,9 @@ def is_plain_utf8(path: Path | str, raw: bytes) -> bool:
 def _detect_encoding(path: Path, raw: bytes) -> str:
     """PEP 263: BOM or coding cookie, else UTF-8 (what Python itself would use)."""
     try:
+        import io
+        import tokenize  # only for a file with a coding cookie
+
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as err:
         raise SourceError(path, f"bad encoding declaration: {err.msg}, skipped") from err
@@ -394,6 +329,8 @@ def _check_writable(path: Path, target: Path, status: os.stat_result) -> None:
 def _write_temp(path: Path, target: Path, data: bytes, status: os.stat_result) -> str:
     """Write ``data`` to a temp file beside ``target`` (same file system: rename is atomic)."""
     try:
+        import tempfile  # only writing needs it
+
         handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".ssot-ls.tmp",
                                              dir=target.parent)
     except OSError as err:

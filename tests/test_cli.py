@@ -832,16 +832,36 @@ def test_worker_processes_give_the_same_report(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(batch, "_start_pool", counted_start_pool)
     outputs = []
     for threshold in (10**6, 1):
-        monkeypatch.setattr(batch, "PARALLEL_MIN_FILES", threshold)
+        monkeypatch.setattr(batch, "PARALLEL_MIN_ANALYSES", threshold)
         assert cli.main(["check", "--no-cache", "--output-format", "json"]) == 1
         outputs.append(json.loads(capsys.readouterr().out))
     assert len(pools) == 1 and pools[0] is not None  # the second run used worker processes
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 2 * 14 + 1
 
-    monkeypatch.setattr(batch, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(batch, "PARALLEL_MIN_ANALYSES", 1)
     assert cli.main(["check", "--fix"]) == 0
     assert (tmp_path / "pkg" / "m03.py").read_text() == SERVICE_FIXED
+
+
+def test_no_worker_pool_when_few_files_need_the_engine(tmp_path, monkeypatch, capsys):
+    """Files the byte prefilter drops cost the main process ~0.03 ms each: only files the
+    engine must parse decide whether worker processes are worth starting."""
+    files = {f"pkg/m{i:03}.py": "x = 1\n" for i in range(200)}
+    files["app/service.py"] = FILES["app/service.py"]
+    make_project(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    started = []
+    monkeypatch.setattr(batch, "_start_pool", lambda options: started.append(options))
+    assert cli.main(["check", "--no-cache", "--output-format", "json"]) == 1
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert started == []
+
+    for i in range(batch.PARALLEL_MIN_ANALYSES):
+        (tmp_path / "pkg" / f"m{i:03}.py").write_text(textwrap.dedent(FILES["app/service.py"]))
+    assert cli.main(["check", "--no-cache", "--output-format", "json"]) == 1
+    assert len(json.loads(capsys.readouterr().out)) == 2 * (batch.PARALLEL_MIN_ANALYSES + 1)
+    assert len(started) == 1  # asked once; None (no pool) means the main process analyses
 
 
 class FakeTerminal:
@@ -910,3 +930,20 @@ def test_pre_commit_style_invocation(project):
                          capture_output=True, text=True)
     assert fix.returncode == 0
     assert (project / "app" / "service.py").read_text() == SERVICE_FIXED
+
+
+def test_one_analysis_gives_the_same_fixes_as_check_then_fix(tmp_path):
+    """The JSON output asks ``fixes_for_findings`` without findings: one analysis finds
+    them and builds their fixes, as ``check_source`` then ``fixes_for_findings`` would."""
+    from ssot_ls import engine
+    from ssot_ls.config import ConfigResolver
+
+    make_project(tmp_path)
+    for relative in FILES:
+        path = tmp_path / relative
+        text = path.read_text()
+        config = ConfigResolver().for_path(path)
+        two_steps = engine.fixes_for_findings(text, path, config,
+                                              engine.check_source(text, path, config))
+        one_step = engine.fixes_for_findings(text, path, config)
+        assert [(f, f.fix) for f in one_step] == [(f, f.fix) for f in two_steps], relative

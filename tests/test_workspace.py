@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ssot_ls import engine, packages, workspace
+from ssot_ls import batch, engine, packages, workspace
 from ssot_ls.cache import (
     CacheEntry,
     ResultCache,
@@ -539,3 +539,5 @@ def test_package_of_folder_agrees_with_the_engine(tmp_path, layout):
     module = tmp_path / layout[-1]
     expected = engine.package_of(module)
     assert packages.package_of_folder(str(module.parent)) == expected
+    batch.package_of_folder.cache_clear()
+    assert batch.package_of_folder(str(module.parent)) == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,28 +59,47 @@ class _Planned:
     disk: Document | None  # what was read, for closed files
 
 
+# Progress reports at most this often (or every tenth of the work): a batch of files the
+# prefilter drops takes ~1 ms, and a report per batch would be a message per millisecond.
+PROGRESS_INTERVAL = 0.1
+
+
 class WorkspaceFix:
+    """Streams the workspace through the engine in batches: a file is read as bytes and
+    dropped unread-as-text when no rule's needle is in it; of the rest only the files that
+    change are kept (their text, edits and what was read), for the rest only counts. So the
+    memory held is that of the changed files, not of the workspace."""
+
     def __init__(self, ls: SsotLanguageServer, unsafe: bool | None) -> None:
         self._ls = ls
         self._unsafe = unsafe  # None: each folder's `unsafeFixes` setting
         self._progress = WorkDone(ls, "ssot-ls: fix workspace")
         self._skipped: list[str] = []
+        self._left: Counter[str] = Counter()  # why findings are left, in unchanged files
 
     async def run(self) -> dict[str, Any]:
         await self._progress.begin("Finding files…")
         try:
             paths = await files.discover_files(self._ls)
             planned: dict[Path, _Planned] = {}
+            reported_at, reported_share = 0.0, 0.0
             for start in range(0, len(paths), files.BATCH_SIZE):
                 if self._progress.cancelled:
                     return self._cancelled()
                 batch = paths[start:start + files.BATCH_SIZE]
                 planned.update(await self._plan(batch))
-                self._progress.report(min(start + files.BATCH_SIZE, len(paths)), len(paths))
+                done = min(start + files.BATCH_SIZE, len(paths))
+                now, share = time.monotonic(), done / len(paths)
+                if now - reported_at >= PROGRESS_INTERVAL or share - reported_share >= 0.1:
+                    reported_at, reported_share = now, share
+                    self._progress.report(done, len(paths))
             if self._progress.cancelled:
                 return self._cancelled()
-            planned.update(await self._plan(await self._stale(planned)))
-            return await self._apply(list(planned.values()))
+            stale = await self._stale(planned)
+            for path in stale:
+                del planned[path]
+            planned.update(await self._plan(stale))
+            return await self._apply(list(planned.values()), len(paths))
         except asyncio.CancelledError:
             self._progress.end("Cancelled: nothing was changed")
             raise
@@ -88,21 +108,31 @@ class WorkspaceFix:
             raise
 
     async def _plan(self, paths: list[Path]) -> dict[Path, _Planned]:
-        """Fix ``paths`` from the text the editor has (open) or the disk has (closed)."""
+        """Fix ``paths`` from the text the editor has (open) or the disk has (closed); the
+        plans of the files that change."""
+        session = self._ls.session
         open_uris = files.open_documents_by_path(self._ls)
-        read = dict(await files.read_batch([p for p in paths if p not in open_uris]))
+        closed = []
+        for path in paths:
+            if path not in open_uris:
+                config = session.file_config(path)
+                if config is not None:
+                    closed.append((path, config))
+        read = dict(await files.read_matching_batch(closed))
         jobs: list[tuple[Path, Snapshot, Document | None]] = []
         for path in paths:
             disk = None
             if path in open_uris:
-                snapshot = self._ls.session.snapshot(open_uris[path])
+                snapshot = session.snapshot(open_uris[path])
             else:
-                document = read[path]
+                document = read.get(path)
+                if document is None:
+                    continue  # excluded, or no rule can match: nothing to fix or to count
                 if isinstance(document, SourceError):
                     self._skipped.append(str(document))
                     continue
                 disk = document
-                snapshot = self._ls.session.snapshot_of_file(path, document.text)
+                snapshot = session.snapshot_of_file(path, document.text)
             if snapshot is not None and snapshot.config is not None:
                 jobs.append((path, snapshot, disk))
         results = await self._ls.run_analysis(self._fix_all, [job[1] for job in jobs])
@@ -110,8 +140,10 @@ class WorkspaceFix:
         for (path, snapshot, disk), result in zip(jobs, results, strict=True):
             if isinstance(result, Exception):
                 self._skipped.append(f"{path}: {result}")
-            else:
+            elif result.edits:
                 planned[path] = _Planned(snapshot, result, disk)
+            else:
+                self._left.update(_why_left(f) for f in result.remaining)
         return planned
 
     def _fix_all(self, snapshots: list[Snapshot]) -> list[FixResult | Exception]:
@@ -134,8 +166,6 @@ class WorkspaceFix:
         stale = []
         on_disk = []
         for path, plan in planned.items():
-            if not plan.result.edits:
-                continue
             uri = open_uris.get(path)
             if uri is not None:
                 if plan.snapshot.version != self._ls.session.documents[uri].version:
@@ -149,24 +179,23 @@ class WorkspaceFix:
                 stale.append(path)
         return stale
 
-    async def _apply(self, planned: list[_Planned]) -> dict[str, Any]:
-        changed = [plan for plan in planned if plan.result.edits]
+    async def _apply(self, changed: list[_Planned], total: int) -> dict[str, Any]:
         builder = convert.WorkspaceEditBuilder(self._ls.session.document_changes)
         for plan in changed:
             snapshot = plan.snapshot
             builder.add(snapshot.uri, snapshot.version,
                         convert.to_text_edits(snapshot.index, plan.result.edits, snapshot.unit))
-        remaining = [f for plan in planned for f in plan.result.remaining]
+        reasons = self._left + Counter(_why_left(f) for plan in changed for f in plan.result.remaining)
         summary: dict[str, Any] = {
             "applied": False, "cancelled": False,
             "filesChanged": len(changed),
             "fixesApplied": sum(plan.result.fixed for plan in changed),
-            "findingsLeft": len(remaining),
-            "reasons": dict(Counter(_why_left(f) for f in remaining)),
+            "findingsLeft": sum(reasons.values()),
+            "reasons": dict(reasons),
             "filesSkipped": self._skipped,
         }
         if changed:
-            self._progress.report(len(planned), len(planned))
+            self._progress.report(total, total)
             response = await self._ls.workspace_apply_edit_async(
                 types.ApplyWorkspaceEditParams(edit=builder.build(), label="ssot-ls: fix workspace")
             )

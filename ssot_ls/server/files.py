@@ -12,11 +12,19 @@ import os
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
-from ssot_ls.config import ConfigError, ConfigResolver
+from ssot_ls.config import Config, ConfigError, ConfigResolver
 from ssot_ls.server import convert
 from ssot_ls.server.server import SsotLanguageServer
 from ssot_ls.server.session import Snapshot
-from ssot_ls.workspace import Document, SourceError, discover, read_document
+from ssot_ls.workspace import (
+    Document,
+    SourceError,
+    decode_document,
+    discover,
+    is_plain_utf8,
+    read_document,
+    read_source_bytes,
+)
 
 logger = logging.getLogger("ssot_ls.server")
 
@@ -71,6 +79,31 @@ def read_files(paths: Iterable[Path]) -> list[tuple[Path, Document | SourceError
         except OSError as error:
             results.append((path, SourceError(path, str(error))))
     return results
+
+
+def read_matching(jobs: Iterable[tuple[Path, Config]]) -> list[tuple[Path, Document | SourceError | None]]:
+    """``read_files`` for files whose config is known, with None for a file no rule of it can
+    match: the byte prefilter decides before decoding, so a workspace run decodes (and keeps)
+    only the few files that matter."""
+    results: list[tuple[Path, Document | SourceError | None]] = []
+    for path, config in jobs:
+        try:
+            raw = read_source_bytes(path)
+            if not config.rules.may_match(raw) and is_plain_utf8(path, raw):
+                results.append((path, None))
+            else:
+                results.append((path, decode_document(path, raw)))
+        except SourceError as error:
+            results.append((path, error))
+        except OSError as error:
+            results.append((path, SourceError(path, str(error))))
+    return results
+
+
+async def read_matching_batch(
+    jobs: list[tuple[Path, Config]],
+) -> list[tuple[Path, Document | SourceError | None]]:
+    return await asyncio.get_running_loop().run_in_executor(None, read_matching, jobs)
 
 
 async def read_batch(paths: list[Path]) -> list[tuple[Path, Document | SourceError]]:

@@ -171,6 +171,13 @@ class Session:
             return None
         return self._snapshot(convert.uri_from_path(path), None, text, path, path)
 
+    def file_config(self, path: Path) -> Config | None:
+        """The config a snapshot of the file on disk would carry (None: nothing to check),
+        known before reading it: a workspace run skips what no rule applies to unread."""
+        if path.suffix.lower() not in PYTHON_SUFFIXES + MARKDOWN_SUFFIXES:
+            return None
+        return self._active_config(path, path, self.settings_for(path))
+
     def _snapshot(
         self, uri: str, version: int | None, text: str, path: Path | None, analysis_path: Path
     ) -> Snapshot:
