@@ -28,6 +28,8 @@ _SUPPRESSION = re.compile(
 # A string that is nothing but a dotted path, or an entry point `pkg.mod:attr`.
 _DOTTED_STRING = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?"
                             r"|[A-Za-z_]\w*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
+_FROM_LINE = re.compile(r"\s*from\s+([\w.]+)\s+import\b")
+_IMPORT_LINE = re.compile(r"\s*import\s+([\w., \t]+?)\s*(?:#.*|\\|;.*)?$")
 _STAR_IMPORT = re.compile(r"import[ \t(\\]*\*")  # a literal start: the fast scan
 ALL_CODES = frozenset({"*"})
 
@@ -228,8 +230,13 @@ def _lines_with(text: str, positions: AstPositions, words: set[str]) -> list[int
 
 
 class _Analyzer:
-    def __init__(self, text: str, rules: RuleSet, package: str | None) -> None:
+    def __init__(self, text: str, rules: RuleSet, package: str | None, with_parents: bool = False) -> None:
         self.text = text
+        # Read the lines naming imports of packages above a ruled module (`from sqlalchemy
+        # import testing`) too: only needed once such an import has a ruled use, which then
+        # spells the ruled module's name on its own line anyway.
+        self.with_parents = with_parents
+        self.needs_parents = False
         self.rules = rules
         self.package = package
         self.positions = AstPositions(text)
@@ -522,8 +529,34 @@ class _Analyzer:
         self.strings.append(StringTarget(start + 1, end - 1, attribute.value, None, rule))
 
     # -- traversal ---------------------------------------------------------------------
+    def _import_lines(self) -> list[int]:
+        """Lines that can hold an import touching a rule: those naming a ruled module's last
+        part anywhere, and import lines naming any part of one (`from pkg import sub`)."""
+        lines = set(_lines_with(self.text, self.positions, {n.decode() for n in self.rules.needles}))
+        text, positions = self.text, self.positions
+        for line in _lines_with(text, positions, set(self.rules.segments)):
+            start = positions.line_start(line)
+            if self._may_import_ruled(text[start:start + 300].split("\n", 1)[0]):
+                lines.add(line)
+        return sorted(lines)
+
+    def _may_import_ruled(self, line: str) -> bool:
+        """Can this line start an import of a ruled module, a package above one or a module
+        inside one? (`from sqlalchemy.orm import Mapper` cannot, for a rule on
+        `sqlalchemy.testing.fixtures`.) Unsure (relative, continued): yes."""
+        match = _FROM_LINE.match(line)
+        if match:
+            module = match.group(1)
+            return module.startswith(".") or self.rules.touches(module) or \
+                any(m == module for m, _ in self.rules.call_rules)
+        match = _IMPORT_LINE.match(line)
+        if match:
+            names = [part.split()[0] for part in match.group(1).split(",") if part.split()]
+            return not names or any(self.rules.touches(name) for name in names)
+        return False
+
     def run(self, tree: ast.Module) -> None:
-        self.needle_lines = _lines_with(self.text, self.positions, set(self.rules.segments))
+        self.needle_lines = self._import_lines()
         self._walk_body(tree.body, top_level=True, module_body=True)
         self._prepare_walk()
         self._visit_module(tree)
@@ -531,7 +564,7 @@ class _Analyzer:
     def run_partial(self, chunks: ChunkedSource) -> ast.Module | None:
         """The same as `run`, parsing only the top-level statements on interesting lines;
         None when one of them does not parse (the caller then parses the whole file)."""
-        self.needle_lines = _lines_with(self.text, self.positions, set(self.rules.segments))
+        self.needle_lines = self._import_lines()
         if not chunks.parse(self.needle_lines):
             return None
         self._walk_body(chunks.module().body, top_level=True, module_body=True)
@@ -545,10 +578,46 @@ class _Analyzer:
     def _prepare_walk(self) -> None:
         self._locals = {b.local for b in self.all_bindings if b.index >= 0}
         self.names = frozenset(self._words())
-        lines = set(_lines_with(self.text, self.positions, set(self.names)))
+        words = self._line_words()
+        lines = set(_lines_with(self.text, self.positions, words))
+        lines.update(statement.first_line for statement in self.statements)  # their scopes
         for match in _STAR_IMPORT.finditer(self.text):
             lines.add(self.positions.line_number(match.start()))
         self.word_lines = sorted(lines)
+
+    def _line_words(self) -> set[str]:
+        """The words whose lines the walk must visit. An import whose fix only points the same
+        local name elsewhere (`from a.b import f` -> `from z.b import f`) changes no use, so its
+        uses need not be read: in a test suite where every class names `fixtures.TestBase`,
+        that is most of the file left unparsed."""
+        bindings = [b for b in self.all_bindings if b.index >= 0 and
+                    (self.with_parents or not self._parent_only(b))]
+        tracked = {b.local for b in bindings if self._uses_matter(b)}
+        words = {n.decode() for n in self.rules.needles} | tracked
+        if tracked:
+            words |= self.names - self._locals  # the names a rename or a new import may take
+        return words
+
+    def _uses_matter(self, binding: Binding) -> bool:
+        """Must the uses of this import be read to plan its fix? Not when the fix rebinds the
+        same local name to a new place and nothing under it has a rule of its own."""
+        rule = binding.rule
+        if rule is None or rule.new_module is None or rule.awaitable or rule.calls == "report" \
+                or rule.is_call_rule or rule.rename_keywords or rule.drop_keywords \
+                or binding.path != binding.qualified:
+            return True
+        new_path = rule.map(binding.path)
+        if new_path is None or (new_path.rpartition(".")[2] != binding.local.split(".")[-1] and \
+                binding.statement.node.names[binding.index].asname is None):
+            return True  # the local name follows the new name: every use is renamed
+        prefix = binding.path + "."
+        return any(other is not rule and (other.old_path.startswith(prefix) or other.old_path == binding.path)
+                   for other in self.rules)
+
+    def _parent_only(self, binding: Binding) -> bool:
+        """An import of a package above ruled modules, itself unruled (`from sqlalchemy import
+        testing` for a rule on `sqlalchemy.testing.fixtures`)."""
+        return binding.rule is None and binding.qualified in self.rules.parents
 
     def _words(self) -> set[str]:
         """The names whose bindings and reads matter: the ruled imports' local names, and every
@@ -572,6 +641,9 @@ class _Analyzer:
             alias = binding.statement.node.names[binding.index] if binding.index >= 0 else None
             binding.scope = builder.alias_scopes.get(id(alias), binding.statement.scope)
         self._resolve_uses()
+        if not self.with_parents:
+            self.needs_parents = any(self._parent_only(b) and any(u.rule is not None for u in b.uses)
+                                     for b in self.all_bindings)
 
     def _walk_body(self, body: list[ast.stmt], top_level: bool, module_body: bool = False) -> None:
         # An emptied module is fine; an emptied block needs `pass`.
@@ -653,24 +725,9 @@ def _called_name(call: ast.Call) -> str | None:
 
 def analyze_python(text: str, rules: RuleSet, package: str | None = None) -> Analysis:
     """Analyse Python source. Never raises on bad input: unparsable code gets the tolerant scan."""
-    analyzer = _Analyzer(text, rules, package)
-    tree: ast.Module | None = None
-    if text.count("\n") >= MIN_LINES:
-        try:
-            tree = analyzer.run_partial(ChunkedSource(text, analyzer.positions))
-        except RecursionError:
-            tree = None
-        if tree is None:
-            analyzer = _Analyzer(text, rules, package)
-    if tree is None:
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            tree = None
-        if tree is not None:
-            tree = _run_full(analyzer, tree)
-            if tree is None:
-                analyzer = _Analyzer(text, rules, package)
+    analyzer, tree = _analyze(text, rules, package, with_parents=False)
+    if analyzer.needs_parents:
+        analyzer, tree = _analyze(text, rules, package, with_parents=True)
     if tree is None:
         for statement in tolerant_import_statements(text):
             analyzer.import_statement(statement, top_level=statement.col_offset == 0,
@@ -683,6 +740,31 @@ def analyze_python(text: str, rules: RuleSet, package: str | None = None) -> Ana
     )
     analysis.findings = raw_findings(analysis)
     return analysis
+
+
+def _analyze(text: str, rules: RuleSet, package: str | None,
+             with_parents: bool) -> tuple[_Analyzer, ast.Module | None]:
+    """Parse as little as possible: the statements that matter of a big file, else the whole
+    file; (a fresh analyzer, None) when the code does not parse."""
+    analyzer = _Analyzer(text, rules, package, with_parents)
+    tree: ast.Module | None = None
+    if text.count("\n") >= MIN_LINES:
+        try:
+            tree = analyzer.run_partial(ChunkedSource(text, analyzer.positions))
+        except RecursionError:
+            tree = None
+        if tree is None:
+            analyzer = _Analyzer(text, rules, package, with_parents)
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        if tree is not None:
+            tree = _run_full(analyzer, tree)
+            if tree is None:
+                analyzer = _Analyzer(text, rules, package, with_parents)
+    return analyzer, tree
 
 
 def _run_full(analyzer: _Analyzer, tree: ast.Module) -> ast.Module | None:

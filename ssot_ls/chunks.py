@@ -12,6 +12,7 @@ piece before it unterminated, so it fails to parse; then the caller parses the w
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from ssot_ls.positions import AstPositions
@@ -22,6 +23,8 @@ _STATEMENT_START = re.compile(
     r"|[A-Za-z_][\w.]*[ \t]*(?::[^=\n]*)?=(?!=)|[A-Za-z_][\w.]*\()",
 )
 MIN_LINES = 400  # below this a full parse is cheap enough and simpler
+_DEFINITION = re.compile(r"(?:async[ \t]+)?def\b|class\b")
+_HEADER_LINES = 12  # a longer signature is parsed whole
 
 
 class ChunkedSource:
@@ -30,7 +33,9 @@ class ChunkedSource:
         self._positions = positions
         self._line_count = positions.line_count
         self._parsed: dict[int, list[ast.stmt]] = {}  # first line -> statements
-        self._covered: list[tuple[int, int]] = []
+        # Chunks parsed, sorted: (first line, last line, last line parsed: the header's, or last)
+        self._covered: list[tuple[int, int, int]] = []
+        self._covered_starts: list[int] = []
 
     def _line(self, number: int) -> str:
         start = self._positions.line_start(number)
@@ -65,21 +70,67 @@ class ChunkedSource:
         return first, self._text[start:end]
 
     def parse(self, lines: list[int]) -> bool:
-        """Parse every chunk containing one of ``lines``; False if one does not parse."""
-        for line in lines:
-            if any(first <= line <= last for first, last in self._covered):
+        """Parse every chunk containing one of the sorted ``lines`` (a class or function whose
+        body has none of them: only its header); False if one does not parse."""
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            at = bisect.bisect_right(self._covered_starts, line) - 1
+            if at >= 0 and line <= self._covered[at][1]:
+                first, last, until = self._covered[at]
+                if line > until:  # a line in a body parsed as a header only: parse it all
+                    if not self._parse_whole(first, last):
+                        return False
+                    self._covered[at] = (first, last, last)
+                index += 1
                 continue
             first, last = self._chunk_of(line)
-            self._covered.append((first, last))
-            start = self._positions.line_start(first)
-            end = self._positions.line_start(last + 1) if last < self._line_count else len(self._text)
-            try:
-                module = ast.parse(self._text[start:end])
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return False
-            ast.increment_lineno(module, first - 1)
-            self._parsed[first] = module.body
+            end = bisect.bisect_right(lines, last, index)
+            until = self._parse_header(first, last, lines[end - 1])
+            if until is None:
+                if not self._parse_whole(first, last):
+                    return False
+                until = last
+            self._covered.insert(at + 1, (first, last, until))
+            self._covered_starts.insert(at + 1, first)
+            index = end
         return True
+
+    def _source(self, first: int, last: int) -> str:
+        start = self._positions.line_start(first)
+        end = self._positions.line_start(last + 1) if last < self._line_count else len(self._text)
+        # Blank lines before the chunk give its nodes their line numbers in the file:
+        # far cheaper than walking the tree with ast.increment_lineno.
+        return "\n" * (first - 1) + self._text[start:end]
+
+    def _parse_whole(self, first: int, last: int) -> bool:
+        try:
+            self._parsed[first] = ast.parse(self._source(first, last)).body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        return True
+
+    def _parse_header(self, first: int, last: int, needed: int) -> int | None:
+        """A class or function whose interesting lines all sit in its header (decorators, the
+        `def`/`class` line and its continuation): parse the header with an empty body, and
+        return the header's last line; None when that does not apply. A test class's base
+        often names the deprecated module while its body of hundreds of lines does not."""
+        definition = first
+        while definition <= last and self._line(definition).startswith("@"):
+            definition += 1
+        if definition > last or not _DEFINITION.match(self._line(definition)):
+            return None
+        for until in range(max(definition, needed), min(last - 1, definition + _HEADER_LINES) + 1):
+            header = self._source(first, until).rstrip()
+            if not header.endswith(":"):
+                continue
+            try:
+                body = ast.parse(header + "\n    pass\n").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            self._parsed[first] = body
+            return until
+        return None
 
     def module(self) -> ast.Module:
         body = [statement for first in sorted(self._parsed) for statement in self._parsed[first]]

@@ -387,7 +387,7 @@ class BindingFixer:
                 continue
             sites = seen.bindings.get(local, ())
             targets = {import_site_target(site, self.safety.package) for site in sites}
-            if targets != {qualified}:
+            if targets != {qualified} or any(site.conditional for site in sites):
                 continue
             if local == root and qualified == root and not any(
                     site.node is not None and getattr(site.node, "name", "").startswith(module)

@@ -200,8 +200,9 @@ class Fixer:
         seen = resolve(new.local, use.scope)
         if seen is None:
             return False
-        targets = {import_site_target(s, self.package) for s in seen.bindings.get(new.local, ())}
-        return targets == {new.qualified}
+        sites = seen.bindings.get(new.local, ())
+        targets = {import_site_target(s, self.package) for s in sites}
+        return targets == {new.qualified} and not any(s.conditional for s in sites)
 
     def _rewrite_call(self, call: Call, callee: str, rule: Rule, work: Work) -> None:
         """Re-generate a call whose keywords change: callee, keywords, `await`."""

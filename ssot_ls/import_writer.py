@@ -73,8 +73,9 @@ class ImportWriter:
         if scope is None or new.name == "*":
             return False
         sites = [s for s in scope.bindings.get(new.local, ()) if id(s.node) not in dropped]
-        if not sites or any(import_site_target(s, self.package) != new.qualified for s in sites):
-            return False  # also bound to something else: which one a read sees depends on order
+        if not sites or any(import_site_target(s, self.package) != new.qualified or s.conditional
+                            for s in sites):
+            return False  # also bound to something else, or maybe not at all (`if TYPE_CHECKING:`)
         return any(new.is_from or getattr(s.node, "name", "") == new.module for s in sites)
 
     def _join_existing(self, change: _StatementChange, new: NewImport,

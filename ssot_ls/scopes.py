@@ -41,6 +41,9 @@ class Site:
     line: int
     node: ast.AST | None = None  # the `ast.alias` of an import
     statement: ast.Import | ast.ImportFrom | None = None  # the import statement of that alias
+    # Inside `if`/`try`/a loop of its scope (`if TYPE_CHECKING:` imports never run): a read
+    # elsewhere cannot count on it.
+    conditional: bool = False
 
 
 @dataclass(eq=False)
@@ -139,6 +142,8 @@ class ScopeMap:
 
 # Where each kind of statement keeps the names it binds and the parts evaluated around it.
 _TARGET_KINDS = {ast.For: "for", ast.AsyncFor: "for", ast.With: "with", ast.AsyncWith: "with"}
+# Statements whose bodies may not run, or not to their end.
+_CONDITIONAL = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.TryStar, ast.Match)
 _COMPREHENSIONS = {ast.ListComp: ScopeKind.COMPREHENSION, ast.SetComp: ScopeKind.COMPREHENSION,
                    ast.DictComp: ScopeKind.COMPREHENSION, ast.GeneratorExp: ScopeKind.GENERATOR}
 
@@ -164,6 +169,7 @@ class ScopeBuilder:
         # id of an import alias -> the scope its name binds in (a `global` one: the module)
         self.alias_scopes: dict[int, Scope] = {}
         self.in_annotation = False
+        self._conditional = 0  # depth of `if`/`try`/loops around the statement, in its scope
         # The `async def` whose header (decorators, defaults, annotations) is being visited:
         # evaluated outside its coroutine, however async it is.
         self.header_of: str | None = None
@@ -190,7 +196,8 @@ class ScopeBuilder:
         elif name in scope.declared_nonlocal and scope.parent is not None:
             found = resolve(name, scope.parent)
             target = found if found is not None else scope.parent
-        target.bindings.setdefault(name, []).append(Site(kind, line, node, statement))
+        target.bindings.setdefault(name, []).append(
+            Site(kind, line, node, statement, self._conditional > 0))
         return target
 
     def _bind_target(self, target: ast.AST, scope: Scope, kind: str) -> None:
@@ -204,6 +211,15 @@ class ScopeBuilder:
             self._bind_target(target.value, scope, kind)
         else:
             self._expr(target, scope)
+
+    def _in_new_scope(self, body: list[ast.stmt], scope: Scope) -> None:
+        """A scope's own body runs from its start: nothing around the definition makes its
+        statements conditional."""
+        outer, self._conditional = self._conditional, 0
+        try:
+            self._body(body, scope)
+        finally:
+            self._conditional = outer
 
     def _new_scope(self, kind: ScopeKind, name: str, parent: Scope, node: ast.AST,
                    is_async: bool = False) -> Scope:
@@ -220,9 +236,12 @@ class ScopeBuilder:
 
     def _statement(self, node: ast.stmt, scope: Scope) -> None:
         self.stack.append(node)
+        conditional = isinstance(node, _CONDITIONAL)
+        self._conditional += conditional
         try:
             self._statement_inner(node, scope)
         finally:
+            self._conditional -= conditional
             self.stack.pop()
 
     def _statement_inner(self, node: ast.stmt, scope: Scope) -> None:
@@ -232,7 +251,7 @@ class ScopeBuilder:
             for expression in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
                 self._expr(expression, scope)
             self.bind(node.name, scope, "class", node.lineno)
-            self._body(node.body, self._new_scope(ScopeKind.CLASS, node.name, scope, node))
+            self._in_new_scope(node.body, self._new_scope(ScopeKind.CLASS, node.name, scope, node))
         elif isinstance(node, ast.Import | ast.ImportFrom):
             self._import(node, scope)
         elif isinstance(node, ast.Global):
@@ -315,7 +334,7 @@ class ScopeBuilder:
                                 isinstance(node, ast.AsyncFunctionDef))
         for argument in _all_arguments(node.args):
             self.bind(argument.arg, inner, "parameter", argument.lineno)
-        self._body(node.body, inner)
+        self._in_new_scope(node.body, inner)
 
     def _import(self, node: ast.Import | ast.ImportFrom, scope: Scope) -> None:
         self.statement_scopes[id(node)] = scope

@@ -542,6 +542,10 @@ ORACLE_FOUND = [
     "import a.c\nimport a\nfrom helpers import *\n\ndef handle():\n    return a.c.d(0)\n",
     ("from old.pkg import thing\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
      "    from old.pkg import thing\n\ndef handle(xs):\n    for other in xs:\n        thing(xs)\n"),
+    # An import under `if TYPE_CHECKING:` never runs: runtime uses cannot count on it.
+    ("from old import pkg\nimport c\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+     "    from old.pkg import thing\n\ndef handle():\n    for other in 0:\n        log(pkg.thing(0))\n\n"
+     "def handle2():\n    for new in 0:\n        log(pkg.thing(0))\n"),
     # A canonical import earlier in the scope does not cover one after a rebinding.
     ("try:\n    from unittest import mock\nexcept ImportError:\n    import mock\nmock = None\n"
      "import mock\n\ndef handle():\n    return mock.patch(0)\n"),
