@@ -15,7 +15,7 @@ from pathlib import Path
 from ssot_ls import workspace
 from ssot_ls.analysis import Analysis, analyze_python, is_suppressed, suppressions
 from ssot_ls.config import Config
-from ssot_ls.fixes import FixContext, Fixer, verified
+from ssot_ls.fixes import FixContext, Fixer
 from ssot_ls.import_layout import Layout
 from ssot_ls.packages import package_of
 from ssot_ls.text import LineIndex, apply_edits, diff_edits
@@ -157,12 +157,12 @@ def _fix_unit(unit: _Unit, analysis: Analysis, groups: list[str],
     """Document edits for some groups of one unit, verified; the groups actually fixed."""
     fixer = fixer or Fixer(analysis, unit.fix_context())
     edits, fixed = fixer.edits(groups)
-    new_code = verified(unit.code, edits, must_parse=analysis.parsed) if edits else None
+    new_code = fixer.verified(edits) if edits else None
     if new_code is None and len(fixed) > 1:
         # One bad group must not sink the others: keep the ones that verify on their own.
         for group in fixed:
             single, done = fixer.edits([group])
-            if single and verified(unit.code, single, must_parse=analysis.parsed) is not None:
+            if single and fixer.verified(single) is not None:
                 edits, fixed = single, done
                 new_code = apply_edits(unit.code, single)
                 break

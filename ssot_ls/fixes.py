@@ -19,11 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ssot_ls.analysis import Analysis, Binding, Call, StringTarget, Use
+from ssot_ls.chunks import MIN_LINES, ChunkedSource
 from ssot_ls.fix_bindings import BindingFixer, sync_reason
 from ssot_ls.fix_model import NewImport, NoFix, Work
 from ssot_ls.fix_safety import Safety
-from ssot_ls.import_layout import Layout, laid_out
+from ssot_ls.import_layout import BlockLayout, Layout
 from ssot_ls.import_writer import ImportWriter
+from ssot_ls.positions import AstPositions
 from ssot_ls.rules import Rule
 from ssot_ls.text import apply_edits
 from ssot_ls.types import Applicability, Edit
@@ -69,6 +71,9 @@ class Fixer:
         self._calls = {f"call:{use.start}": (rule, use) for rule, use in analysis.call_findings}
         self._strings = {f"string:{s.start}": s for s in analysis.strings}
         self._plans: dict[str, GroupPlan] = {}
+        self._writer: ImportWriter | None = None
+        self._blocks: BlockLayout | None = None
+        self._compiled: bool | None = None  # the source compiles: fixes must keep it so
 
     # -- planning ------------------------------------------------------------------------
     def plan(self, group: str) -> GroupPlan:
@@ -258,11 +263,24 @@ class Fixer:
             work.merge(trial)
             fixed.append(group)
         self._drop_emptied(work)
-        edits = list(work.edits) + ImportWriter(self.analysis, self.package).edits(work)
+        if self._writer is None:
+            self._writer = ImportWriter(self.analysis, self.package)
+        edits = list(work.edits) + self._writer.edits(work)
         if self._layout is not None:
-            edits = laid_out(self.analysis.text, self.analysis.tree, self.analysis.positions, edits,
-                             self._layout())
+            if self._blocks is None:
+                analysis = self.analysis
+                self._blocks = BlockLayout(analysis.text, analysis.tree, analysis.positions)
+            edits = self._blocks.laid_out(edits, self._layout())
         return edits, fixed
+
+    def verified(self, edits: list[Edit]) -> str | None:
+        """`verified`, asking (once, and only if it must) whether the source compiled."""
+        return verified(self.analysis.text, edits, self.analysis.parsed, self._source_compiles)
+
+    def _source_compiles(self) -> bool:
+        if self._compiled is None:
+            self._compiled = _compiles(self.analysis.text)
+        return self._compiled
 
 
     def _drop_emptied(self, work: Work) -> None:
@@ -282,21 +300,26 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def verified(text: str, edits: list[Edit], must_parse: bool) -> str | None:
+def verified(text: str, edits: list[Edit], must_parse: bool,
+             source_compiles: Callable[[], bool] | None = None) -> str | None:
     """The text after the edits, or None when it would not be valid Python (never offer a
     broken fix). Valid means it compiles (`await` where Python forbids it parses, but does
-    not compile) when the text compiled before; a file broken elsewhere (found only by
-    parsing it whole) must still have its edited statements parse: the fix itself is sound,
-    the rest of the file is the user's."""
+    not compile) when the text compiled before (``source_compiles`` may know, cached); a
+    file broken elsewhere (found only by parsing it whole) must still have its edited
+    statements parse: the fix itself is sound, the rest of the file is the user's."""
     try:
         new_text = apply_edits(text, edits)
     except ValueError:
         return None
     if not must_parse:
         return new_text
+    # In a big file, the top-level statements the edits touch compiling on their own says
+    # what compiling it all would (names and `await` are judged within a statement).
+    if new_text.count("\n") >= MIN_LINES and _edited_statements_compile(new_text, edits):
+        return new_text
     if _compiles(new_text):
         return new_text
-    if _compiles(text):
+    if (source_compiles or (lambda: _compiles(text)))():
         return None
     if _parses(new_text):
         return new_text
@@ -323,10 +346,7 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _edited_statements_parse(new_text: str, edits: list[Edit]) -> bool:
-    from ssot_ls.chunks import ChunkedSource
-    from ssot_ls.positions import AstPositions
-
+def _edited_lines(new_text: str, edits: list[Edit]) -> tuple[list[int], AstPositions]:
     positions = AstPositions(new_text)
     lines: list[int] = []
     shift = 0
@@ -335,4 +355,25 @@ def _edited_statements_parse(new_text: str, edits: list[Edit]) -> bool:
         lines.extend(range(positions.line_number(start),
                            positions.line_number(start + len(edit.content)) + 1))
         shift += len(edit.content) - (edit.end - edit.start)
-    return ChunkedSource(new_text, positions).parse(sorted(set(lines)))
+    return sorted(set(lines)), positions
+
+
+def _edited_statements_parse(new_text: str, edits: list[Edit]) -> bool:
+    lines, positions = _edited_lines(new_text, edits)
+    return ChunkedSource(new_text, positions).parse(lines)
+
+
+def _edited_statements_compile(new_text: str, edits: list[Edit]) -> bool:
+    """Do the top-level statements holding the edits compile on their own? (False also when
+    the file cannot be cut into statements here: the caller then compiles it whole.)"""
+    lines, positions = _edited_lines(new_text, edits)
+    chunks = ChunkedSource(new_text, positions)
+    seen: set[int] = set()
+    for line in lines:
+        first, text = chunks.chunk_text(line)
+        if first in seen:
+            continue
+        seen.add(first)
+        if not _compiles("\n" * (first - 1) + text):
+            return False
+    return True

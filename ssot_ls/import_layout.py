@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 
 from ssot_ls import import_order
@@ -40,24 +40,36 @@ class _Block:
     indent: str
 
 
+def statement_bodies(tree: ast.Module) -> Iterator[list[ast.stmt]]:
+    """Every list of statements in the module (its body, a function's, an `if`'s branches,
+    `try` handlers, `match` cases), walking statements only: expressions hold none."""
+    pending: list[list[ast.stmt]] = [tree.body]
+    while pending:
+        body = pending.pop()
+        yield body
+        for statement in body:
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(statement, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    pending.append(inner)
+            for part in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+                pending.append(part.body)
+
+
 def _blocks(tree: ast.Module, text: str, positions: AstPositions) -> list[_Block]:
     """Runs of import statements, each statement alone on its lines, in every body."""
     found: list[_Block] = []
-    for parent in ast.walk(tree):
-        for field in ("body", "orelse", "finalbody"):
-            body = getattr(parent, field, None)
-            if not isinstance(body, list):
+    for body in statement_bodies(tree):
+        run: list[ast.Import | ast.ImportFrom] = []
+        for statement in [*body, None]:
+            if isinstance(statement, ast.Import | ast.ImportFrom):
+                run.append(statement)
                 continue
-            run: list[ast.Import | ast.ImportFrom] = []
-            for statement in [*body, None]:
-                if isinstance(statement, ast.Import | ast.ImportFrom):
-                    run.append(statement)
-                    continue
-                if run:
-                    block = _block(run, text, positions)
-                    if block is not None:
-                        found.append(block)
-                run = []
+            if run:
+                block = _block(run, text, positions)
+                if block is not None:
+                    found.append(block)
+            run = []
     return found
 
 
@@ -75,17 +87,28 @@ def _block(nodes: list[ast.Import | ast.ImportFrom], text: str, positions: AstPo
     return _Block(nodes, start, end, line_start, line_end, indent)
 
 
-def laid_out(text: str, tree: ast.Module | None, positions: AstPositions, edits: list[Edit],
-             layout: Layout) -> list[Edit]:
+class BlockLayout:
+    """The import blocks of one analysed source, found once for every fix made in it."""
+
+    def __init__(self, text: str, tree: ast.Module | None, positions: AstPositions) -> None:
+        self.text = text
+        self.blocks = _blocks(tree, text, positions) if tree is not None else []
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+        self.indent_unit = import_order.detect_indent_unit(text)
+        self.lines = text.splitlines()
+
+    def laid_out(self, edits: list[Edit], layout: Layout) -> list[Edit]:
+        return laid_out(self.text, self, edits, layout)
+
+
+def laid_out(text: str, source: BlockLayout, edits: list[Edit], layout: Layout) -> list[Edit]:
     """``edits`` (a fix's edits of ``text``), with every import block they touch laid out as
     the project's formatter wants it."""
-    if tree is None or not edits:
+    if not source.blocks or not edits:
         return edits
-    newline = "\r\n" if "\r\n" in text else "\n"
-    indent_unit = import_order.detect_indent_unit(text)
-    lines = text.splitlines()
+    newline, indent_unit, lines = source.newline, source.indent_unit, source.lines
     result = list(edits)
-    for block in _blocks(tree, text, positions):
+    for block in source.blocks:
         inside = [e for e in result if block.line_start <= e.start and e.end <= block.line_end]
         if not inside:
             continue

@@ -862,9 +862,23 @@ _COMMENT = re.compile(r"#[^\r\n]*")
 _MAGIC_COMMA = re.compile(r",[\s\\]*\)\s*\Z")
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 @lru_cache(maxsize=8)
 def _lines_of(source: str) -> tuple[str, ...]:
-    return tuple(source.splitlines(keepends=True))
+    """Lines with their breaks, split where Python's tokenizer splits (not at form feeds)."""
+    return tuple(_LINE.findall(source))
+
+
+def _segment(lines: tuple[str, ...], node: ast.AST) -> str:
+    """A node's source (`ast.get_source_segment` splits the whole source on every call)."""
+    first, last = node.lineno, node.end_lineno or node.lineno
+    head = lines[first - 1].encode()
+    if first == last:
+        return head[node.col_offset:node.end_col_offset].decode()
+    tail = lines[last - 1].encode()[:node.end_col_offset].decode()
+    return head[node.col_offset:].decode() + "".join(lines[first:last - 1]) + tail
 
 
 def statement_from_node(node: ast.Import | ast.ImportFrom, source: str) -> ImportStatement:
@@ -872,7 +886,7 @@ def statement_from_node(node: ast.Import | ast.ImportFrom, source: str) -> Impor
     was parsed from (its comments and magic trailing comma are read from it)."""
     lines = _lines_of(source)
     first, last = node.lineno, node.end_lineno or node.lineno
-    text = ast.get_source_segment(source, node) or ""
+    text = _segment(lines, node)
     # Import statements hold no strings, so any `#` on their lines starts a comment.
     span = "".join(lines[first - 1: last])
     names = tuple((alias.name, alias.asname) for alias in node.names)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ssot_ls.analysis import Analysis, ImportStatement, resolve_relative
 from ssot_ls.fix_model import NewImport, Work
 from ssot_ls.fix_safety import import_site_target
+from ssot_ls.import_layout import statement_bodies
 from ssot_ls.types import Edit
 
 
@@ -108,12 +109,9 @@ class ImportWriter:
             self._bodies = {}
             tree = self.analysis.tree
             if tree is not None:
-                for parent in ast.walk(tree):
-                    for name in ("body", "orelse", "finalbody"):
-                        body = getattr(parent, name, None)
-                        if isinstance(body, list):
-                            for child in body:
-                                self._bodies[id(child)] = body
+                for body in statement_bodies(tree):
+                    for child in body:
+                        self._bodies[id(child)] = body
         return self._bodies.get(id(node), [])
 
     def _rewrite(self, change: _StatementChange, pending: list[NewImport]) -> Edit:
