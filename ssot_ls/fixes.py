@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ssot_ls.analysis import Analysis, Binding, Call, StringTarget, Use
-from ssot_ls.chunks import MIN_LINES, ChunkedSource
+from ssot_ls.chunks import ChunkedSource
 from ssot_ls.fix_bindings import BindingFixer, sync_reason
 from ssot_ls.fix_model import NewImport, NoFix, Work
 from ssot_ls.fix_safety import Safety
@@ -313,9 +313,9 @@ def verified(text: str, edits: list[Edit], must_parse: bool,
         return None
     if not must_parse:
         return new_text
-    # In a big file, the top-level statements the edits touch compiling on their own says
-    # what compiling it all would (names and `await` are judged within a statement).
-    if new_text.count("\n") >= MIN_LINES and _edited_statements_compile(new_text, edits):
+    # The top-level statements the edits touch compiling on their own says what compiling
+    # it all would (names and `await` are judged within a statement), for a fraction of it.
+    if _edited_statements_compile(new_text, edits):
         return new_text
     if _compiles(new_text):
         return new_text

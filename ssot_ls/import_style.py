@@ -128,6 +128,7 @@ def _first_party(src: tuple[Path, ...], package: str | None) -> FirstPartyModule
 def clear_cache() -> None:
     """Forget every folder's settings and first-party lookups (after config or tree changes)."""
     read_project_settings.cache_clear()
+    _load.cache_clear()
     _first_party.cache_clear()
     _package_root.cache_clear()
 
@@ -161,6 +162,7 @@ def read_project_settings(folder: Path) -> ProjectSettings:
         return ProjectSettings(src=_default_src(folder))
 
 
+@lru_cache(maxsize=64)
 def _load(path: Path) -> dict[str, Any] | None:
     try:
         with path.open("rb") as handle:

@@ -26,6 +26,18 @@ class _StatementChange:
     added: list[NewImport] = field(default_factory=list)
 
 
+def _rewrite(function: str, text: str, *args: object) -> str:
+    """A one-line statement rewritten as text; any other through LibCST (layout kept)."""
+    from ssot_ls import import_text
+
+    done = getattr(import_text, function)(text, *args)
+    if done is not None:
+        return done
+    from ssot_ls import cst_rewrites
+
+    return getattr(cst_rewrites, function)(text, *args)
+
+
 class ImportWriter:
     def __init__(self, analysis: Analysis, package: str | None) -> None:
         self.analysis = analysis
@@ -115,15 +127,13 @@ class ImportWriter:
         return self._bodies.get(id(node), [])
 
     def _rewrite(self, change: _StatementChange, pending: list[NewImport]) -> Edit:
-        from ssot_ls import cst_rewrites
-
         statement = change.statement
         node = statement.node
         text = self.analysis.text[statement.start:statement.end]
         if -1 in change.replaced:  # a star import of a moved module
             star = change.replaced[-1]
             assert star is not None
-            return Edit(statement.start, statement.end, cst_rewrites.set_from_module(text, star.module))
+            return Edit(statement.start, statement.end, _rewrite("set_from_module", text, star.module))
         kept = [i for i in range(len(node.names)) if i not in change.replaced]
         moved = {i: n for i, n in change.replaced.items() if n is not None and n in pending}
         if not kept and moved and len(moved) == len(change.replaced):
@@ -136,12 +146,12 @@ class ImportWriter:
         if kept:
             dropped = set(change.replaced)
             if isinstance(node, ast.Import):
-                body = cst_rewrites.rewrite_plain_import(text, {}, dropped)
+                body = _rewrite("rewrite_plain_import", text, {}, dropped)
             else:
-                body = cst_rewrites.remove_aliases(text, dropped) if dropped else text
+                body = _rewrite("remove_aliases", text, dropped) if dropped else text
                 joining = [n for n in pending if n.is_from and n.module == statement.module]
                 if joining:
-                    body = cst_rewrites.append_names(body, joining)
+                    body = _rewrite("append_names", body, joining)
                     pending = [n for n in pending if n not in joining]
         pieces = ([body] if body is not None else []) + self._statements(pending)
         if pieces:
@@ -151,18 +161,16 @@ class ImportWriter:
     def _in_place(self, statement: ImportStatement, text: str, moved: dict[int, NewImport]) -> str | None:
         """The statement itself, rewritten, when every alias moves to imports of its own kind
         (one module for a from-import): its layout and comments survive."""
-        from ssot_ls import cst_rewrites
-
         node = statement.node
         if isinstance(node, ast.ImportFrom):
             modules = {n.module for n in moved.values()}
             if len(modules) != 1 or not all(n.is_from for n in moved.values()):
                 return None
-            return cst_rewrites.set_from_module(text, modules.pop(), {
+            return _rewrite("set_from_module", text, modules.pop(), {
                 i: (n.name or "", n.asname) for i, n in moved.items()})
         if any(n.is_from for n in moved.values()):
             return None
-        return cst_rewrites.rewrite_plain_import(text, {i: (n.module, n.asname) for i, n in moved.items()},
+        return _rewrite("rewrite_plain_import", text, {i: (n.module, n.asname) for i, n in moved.items()},
                                                  set())
 
     @staticmethod
@@ -182,10 +190,8 @@ class ImportWriter:
                 if line in by_module else line for line in lines]
 
     def _append(self, node: ast.ImportFrom, names: list[NewImport]) -> Edit:
-        from ssot_ls import cst_rewrites
-
         start, end = self.analysis.positions.node_range(node)
-        return Edit(start, end, cst_rewrites.append_names(self.analysis.text[start:end], names))
+        return Edit(start, end, _rewrite("append_names", self.analysis.text[start:end], names))
 
     def _join(self, pieces: list[str], statement: ImportStatement) -> str:
         return (self.newline + statement.indent).join(pieces)
