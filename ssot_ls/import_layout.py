@@ -38,6 +38,8 @@ class _Block:
     line_start: int  # the start of the first statement's line
     line_end: int  # past the last statement's line break
     indent: str
+    # ruff's isort accepts it, it has no comments and binds no name twice (None: not asked yet)
+    sorted: bool | None = None
 
 
 def statement_bodies(tree: ast.Module) -> Iterator[list[ast.stmt]]:
@@ -125,14 +127,14 @@ def _rewrite_block(text: str, lines: list[str], block: _Block, inside: list[Edit
                    newline: str, indent_unit: str) -> Edit | None:
     """The whole block as ruff writes it, when it was sorted, has no comments, and binds no
     name twice (reordering would change which binding wins)."""
-    before = [import_order.statement_from_node(node, text) for node in block.nodes]
-    if any(s.has_comments for s in before) or "#" in text[block.start:block.end]:
+    if block.sorted is None:  # the same for every fix made in this file
+        before = [import_order.statement_from_node(node, text) for node in block.nodes]
+        block.sorted = not any(s.has_comments for s in before) and "#" not in text[block.start:block.end] \
+            and import_order.block_is_sorted(before, layout.style, layout.first_party, lines, indent_unit) \
+            and not _binds_twice(before)
+    if not block.sorted:
         return None
     style, first_party = layout.style, layout.first_party
-    if not import_order.block_is_sorted(before, style, first_party, lines, indent_unit):
-        return None
-    if _binds_twice(before):
-        return None
     from ssot_ls.text import apply_edits
 
     shifted = [Edit(e.start - block.line_start, e.end - block.line_start, e.content) for e in inside]

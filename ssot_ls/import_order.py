@@ -273,6 +273,7 @@ def section_of(module: str, level: int = 0, style: ImportStyle = DEFAULT_STYLE,
 _NAT_TOKEN = re.compile(r"[0-9]+|[^0-9]")
 
 
+@lru_cache(maxsize=8192)
 def _nat(text: str) -> tuple[tuple[int, int, str], ...]:
     """A key that orders strings as the `natord` crate does (`x9` < `x10`, `x01` < `x1`)."""
     key = []
