@@ -28,6 +28,7 @@ _SUPPRESSION = re.compile(
 # A string that is nothing but a dotted path, or an entry point `pkg.mod:attr`.
 _DOTTED_STRING = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)?"
                             r"|[A-Za-z_]\w*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
+_LINE_STARTING_AN_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]", re.MULTILINE)
 _FROM_LINE = re.compile(r"\s*from\s+([\w.]+)\s+import\b")
 _IMPORT_LINE = re.compile(r"\s*import\s+([\w., \t]+?)\s*(?:#.*|\\|;.*)?$")
 _STAR_IMPORT = re.compile(r"import[ \t(\\]*\*")  # a literal start: the fast scan
@@ -534,10 +535,10 @@ class _Analyzer:
         part anywhere, and import lines naming any part of one (`from pkg import sub`)."""
         lines = set(_lines_with(self.text, self.positions, {n.decode() for n in self.rules.needles}))
         text, positions = self.text, self.positions
-        for line in _lines_with(text, positions, set(self.rules.segments)):
-            start = positions.line_start(line)
-            if self._may_import_ruled(text[start:start + 300].split("\n", 1)[0]):
-                lines.add(line)
+        for match in _LINE_STARTING_AN_IMPORT.finditer(text):
+            line_end = text.find("\n", match.start())
+            if self._may_import_ruled(text[match.start():line_end if line_end != -1 else len(text)]):
+                lines.add(positions.line_number(match.start()))
         return sorted(lines)
 
     def _may_import_ruled(self, line: str) -> bool:
