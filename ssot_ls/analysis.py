@@ -596,7 +596,7 @@ class _Analyzer:
         tracked = {b.local for b in bindings if self._uses_matter(b)}
         words = {n.decode() for n in self.rules.needles} | tracked
         if tracked:
-            words |= self.names - self._locals  # the names a rename or a new import may take
+            words |= self._fix_names()  # the names a rename or a new import may take
         return words
 
     def _uses_matter(self, binding: Binding) -> bool:
@@ -623,7 +623,11 @@ class _Analyzer:
     def _words(self) -> set[str]:
         """The names whose bindings and reads matter: the ruled imports' local names, and every
         name a fix could bind instead (the new names, the new modules' first and last parts)."""
-        words = {n.decode() for n in self.rules.needles} | self._locals
+        return {n.decode() for n in self.rules.needles} | self._locals | self._fix_names()
+
+    def _fix_names(self) -> set[str]:
+        """The names a fix may bind: the rules' names and the new modules' first and last parts."""
+        words: set[str] = set()
         for rule in self.rules:
             words.update(w for w in (rule.old_name, rule.target_name, rule.new_name) if w)
             if rule.new_module:

@@ -546,6 +546,10 @@ ORACLE_FOUND = [
     ("from old import pkg\nimport c\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
      "    from old.pkg import thing\n\ndef handle():\n    for other in 0:\n        log(pkg.thing(0))\n\n"
      "def handle2():\n    for new in 0:\n        log(pkg.thing(0))\n"),
+    # A function-level `import aio.old` must not hide the new module's name elsewhere.
+    ("from aio import old\nfrom aio.old import fetch\n\ndef handle():\n    import aio.old\n"
+     "    log(old.fetch(0))\n    old = 0\n\nasync def handle2():\n    return old.fetch(0)\n\n"
+     "async def handle3():\n    aio = 0\n    log(old.fetch(0))\n"),
     # A canonical import earlier in the scope does not cover one after a rebinding.
     ("try:\n    from unittest import mock\nexcept ImportError:\n    import mock\nmock = None\n"
      "import mock\n\ndef handle():\n    return mock.patch(0)\n"),
