@@ -365,8 +365,7 @@ class _Analyzer:
             if binding.scope is not None and binding.index >= 0:
                 by_scope.setdefault((id(binding.scope), binding.local), []).append(binding)
         for node, scope, chain in self._pending:
-            seen = resolve(node.id, scope)
-            candidates = by_scope.get((id(seen), node.id)) if seen is not None else None
+            candidates = _seen_bindings(node.id, scope, by_scope)
             if candidates:
                 self._reference(node, scope, chain, self._pick(candidates, chain))
         assert self.scopes is not None
@@ -374,12 +373,11 @@ class _Analyzer:
             for load in self.scopes.loads_of(name):
                 if not load.in_annotation:
                     continue
-                seen = resolve(name, load.scope)
-                candidates = by_scope.get((id(seen), name)) if seen is not None else None
+                candidates = _seen_bindings(name, load.scope, by_scope)
                 if candidates:
                     binding = candidates[-1]
                     binding.loads += 1
-                    rule, target = self._rule_of(binding.qualified)
+                    rule, target = self.rules.map_dotted(binding.qualified)
                     binding.uses.append(Use(binding, load.start, load.end, binding.qualified, rule,
                                             target, load.scope, load.line, in_annotation=True,
                                             root_end=load.end))
@@ -398,9 +396,6 @@ class _Analyzer:
                 if spelled == binding.path or spelled.startswith(binding.path + "."):
                     return binding
         return candidates[-1]
-
-    def _rule_of(self, qualified: str) -> tuple[Rule | None, str | None]:
-        return self.rules.map_dotted(qualified)
 
     def _reference(self, name: ast.Name, scope: Scope, chain: _Chain, binding: Binding) -> None:
         """Record a read of ``binding``: the shortest prefix of its attribute chain that a name
@@ -426,7 +421,7 @@ class _Analyzer:
         call = None
         if isinstance(parent, ast.Call) and parent.func is node:
             call = self._call(parent, grandparent, scope, chain.header_of)
-        rule, target = self._rule_of(qualified)
+        rule, target = self.rules.map_dotted(qualified)
         use = Use(binding, start, end, qualified, rule, target, scope, node.lineno, call,
                   root_end=root_end)
         binding.uses.append(use)
@@ -517,8 +512,7 @@ class _Analyzer:
             root = root.value
         if not isinstance(root, ast.Name):
             return
-        seen = resolve(root.id, scope)
-        candidates = by_scope.get((id(seen), root.id)) if seen is not None else None
+        candidates = _seen_bindings(root.id, scope, by_scope)
         if not candidates:
             return
         qualified = f"{_qualified(target, candidates[-1].qualified)}.{attribute.value}"
@@ -703,6 +697,13 @@ class _Chain:
         """Parent and grandparent of ``nodes[k]``."""
         chain = [self.grandparent, self.parent, *self.nodes]
         return chain[k + 1], chain[k]
+
+
+def _seen_bindings(name: str, scope: Scope,
+                   by_scope: dict[tuple[int, str], list[Binding]]) -> list[Binding] | None:
+    """The ruled imports a read of ``name`` in ``scope`` sees (by scope id and name)."""
+    seen = resolve(name, scope)
+    return by_scope.get((id(seen), name)) if seen is not None else None
 
 
 def _qualified(node: ast.AST, root: str) -> str:

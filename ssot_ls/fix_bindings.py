@@ -17,9 +17,8 @@ from dataclasses import dataclass
 
 from ssot_ls.analysis import Analysis, Binding, Call, Use, keywords_change
 from ssot_ls.fix_model import NewImport, NoFix, Work
-from ssot_ls.fix_safety import Safety, import_site_target
+from ssot_ls.fix_safety import Safety
 from ssot_ls.rules import Rule
-from ssot_ls.scopes import Site, resolve
 from ssot_ls.types import Edit
 
 
@@ -146,7 +145,8 @@ class BindingFixer:
         other = self.safety.other_binding(binding)
         if other is None:
             return
-        where = f"`{binding.local}` is also bound on line {self.safety._line(other.line)} ({other.kind})"
+        line = self.safety.document_line(other.line)
+        where = f"`{binding.local}` is also bound on line {line} ({other.kind})"
         awaited = [u for u in follows if u.rule is not None and u.rule.awaitable and u.call is not None
                    and not u.call.awaited]
         if awaited:
@@ -213,7 +213,6 @@ class BindingFixer:
     def _keep(self, binding: Binding, keep: NewImport, follows: list[Use],
               respelled: list[_Respelling], work: Work) -> _Rebound:
         """Rebind the old local name: uses keep their spelling (calls may still gain `await`)."""
-
         work.replaced[(binding.statement.start, binding.index)] = (binding.statement, keep)
         for use in follows:
             if use.start is not None and use.root_end is not None:
@@ -223,23 +222,10 @@ class BindingFixer:
         return _Rebound(keep.local, keep.qualified, False)
 
     def _check_no_twin(self, binding: Binding) -> None:
-        twin = self._twin_import(binding)
+        twin = self.safety.twin_import(binding)
         if twin is not None:
-            raise NoFix(f"`{binding.local}` is also imported on line {self.safety._line(twin.line)}: "
+            raise NoFix(f"`{binding.local}` is also imported on line {self.safety.document_line(twin.line)}: "
                         "changing one of the two would give the name two meanings; fix both by hand")
-
-    def _twin_import(self, binding: Binding) -> Site | None:
-        """Another import of the same module under the same name in the same scope (`import a`
-        and `import a.c` both bind `a`): reads may see either."""
-        scope = binding.scope
-        if scope is None:
-            return None
-        alias = binding.statement.node.names[binding.index]
-        for site in scope.bindings.get(binding.local, ()):
-            if site.node is not alias and \
-                    import_site_target(site, self.safety.package) == binding.qualified:
-                return site
-        return None
 
     def _keep_local(self, binding: Binding, new_path: str) -> NewImport:
         """The import of ``new_path`` that binds the old local name, in the statement's style."""
@@ -288,7 +274,7 @@ class BindingFixer:
         return None
 
     def _rebind_dotted(self, binding: Binding, new_path: str, follows: list[Use],
-                       remaining: list[Use], respelled: list[_Respelling], work: Work) -> str:
+                       remaining: list[Use], respelled: list[_Respelling], work: Work) -> _Rebound:
         """`import a.b.c` (binds `a`) -> `import z.b.c`; uses spelling `a.b.c` respelled."""
         key = (binding.statement.start, binding.index)
         rule = binding.rule
@@ -309,7 +295,7 @@ class BindingFixer:
                                           binding.statement.first_line)
             if reason:
                 raise NoFix(f"{reason}: rename it, or import `{new_path}` by hand")
-            if remaining and self._only_binding_of_root(binding):
+            if remaining and next(self.safety.sites_besides(binding), None) is None:
                 work.add_import(binding.statement, NewImport(old_root))  # other uses still need it
             elif not remaining:
                 reason = self.safety.exported(binding)
@@ -320,12 +306,6 @@ class BindingFixer:
             assert use.start is not None
             respelled.append(_Respelling(use, new_path, use.start + len(binding.path)))
         return _Rebound(new_root, new_path, True)
-
-    def _only_binding_of_root(self, binding: Binding) -> bool:
-        scope = binding.scope
-        assert scope is not None
-        alias = binding.statement.node.names[binding.index]
-        return all(site.node is alias for site in scope.bindings.get(binding.local, ()))
 
     # -- uses that move somewhere else than the import -----------------------------------------
     def _divert(self, binding: Binding, diverted: list[Use], rebound: _Rebound | None,
@@ -380,14 +360,8 @@ class BindingFixer:
         root = module.split(".")[0]
         candidates.append((root, root, target))
         for local, qualified, text in candidates:
-            if local not in self.analysis.names:
-                continue
-            seen = resolve(local, use.scope)
-            if seen is None:
-                continue
-            sites = seen.bindings.get(local, ())
-            targets = {import_site_target(site, self.safety.package) for site in sites}
-            if targets != {qualified} or any(site.conditional for site in sites):
+            sites = self.safety.imported_here(local, use.scope, qualified)
+            if sites is None:
                 continue
             if local == root and qualified == root and not any(
                     site.node is not None and getattr(site.node, "name", "").startswith(module)

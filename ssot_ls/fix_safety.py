@@ -12,7 +12,8 @@ Each check returns None when the fix is safe, else the reason shown to the user.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Collection
+import functools
+from collections.abc import Callable, Collection, Iterator
 
 from ssot_ls.analysis import Analysis, Binding, Use, resolve_relative
 from ssot_ls.scopes import Scope, ScopeKind, Site, resolve
@@ -57,7 +58,7 @@ class Safety:
         self.package_init = package_init
         self.line_of = line_of or (lambda line: line)
 
-    def _line(self, line: int) -> int:
+    def document_line(self, line: int) -> int:
         """A 1-based line of the analysed code as the user sees it (a fence starts mid-file)."""
         return self.line_of(self.analysis.positions.line_start(line))
 
@@ -75,19 +76,31 @@ class Safety:
             return f"`{binding.local}` is part of the package's interface (`__init__.py`)"
         return None
 
+    def sites_besides(self, binding: Binding) -> Iterator[tuple[Site, bool]]:
+        """The other sites binding the same name in the binding's scope, each with whether it
+        imports the same object (`import a.b` and `import a.c` both bind the package `a`)."""
+        scope = binding.scope
+        if scope is None:
+            return
+        alias = binding.statement.node.names[binding.index] if binding.index >= 0 else None
+        for site in scope.bindings.get(binding.local, ()):
+            if site.node is not alias:
+                yield site, import_site_target(site, self.package) == binding.qualified
+
+    def twin_import(self, binding: Binding) -> Site | None:
+        """Another import of the same object under the same name in the same scope: reads may
+        see either, so neither can change alone."""
+        return next((site for site, same in self.sites_besides(binding) if same), None)
+
     def other_binding(self, binding: Binding) -> Site | None:
         """Another binding of the same name in the same scope (a fallback stub, a second
         import, an assignment, `del`): reads may see it instead, so uses cannot be renamed."""
         scope = binding.scope
         if scope is None:
             return None
-        alias = binding.statement.node.names[binding.index] if binding.index >= 0 else None
-        for site in scope.bindings.get(binding.local, ()):
-            if site.node is alias:
-                continue
-            if import_site_target(site, self.package) == binding.qualified:
-                continue  # `import a.b` and `import a.c` both bind the same package `a`
-            return site
+        for site, same in self.sites_besides(binding):
+            if not same:
+                return site
         if binding.declared_elsewhere:
             return Site("global", binding.statement.first_line)
         later_stars = [line for line in scope.star_import_lines if line > binding.statement.first_line]
@@ -95,21 +108,37 @@ class Safety:
             return Site("star import", later_stars[0])  # it may rebind the name after the import
         return None
 
+    def imported_here(self, name: str, scope: Scope, qualified: str) -> list[Site] | None:
+        """The import sites through which a read of ``name`` in ``scope`` surely sees
+        ``qualified``: every binding it may see imports exactly that, unconditionally (an
+        `if TYPE_CHECKING:` import never runs). None when that is not so."""
+        if name not in self.analysis.names:
+            return None
+        seen = resolve(name, scope)
+        if seen is None:
+            return None
+        sites = seen.bindings.get(name, [])
+        if {import_site_target(site, self.package) for site in sites} != {qualified} or \
+                any(site.conditional for site in sites):
+            return None
+        return sites
+
     # -- imports that load submodules for other uses -----------------------------------------
     def loader_conflict(self, binding: Binding, respelled: Collection[Use],
                         changes_import: bool) -> str | None:
         """`import a.c` loads `a.c`, and `a.c.d` may be read through another import of `a`.
         A fix must not take a loader away from a use it does not rewrite too, nor respell a
         use whose loader is an import another fix will change (fix that one first)."""
-        loaders = self._loaders()
+        loaders = self._loaders
         own = {id(binding)}
         for use in respelled:
             for path in _deeper_paths(binding.path, use.qualified):
                 for other in loaders.get(path, ()):
                     if id(other) not in own and other.rule is not None:
-                        return (f"line {self._line(other.statement.first_line)} imports `{path}`, which "
-                                f"line {self._line(use.line)} reads through `{binding.local}`: fix that "
-                                "import first")
+                        line, reader = self.document_line(other.statement.first_line), \
+                            self.document_line(use.line)
+                        return (f"line {line} imports `{path}`, which line {reader} reads through "
+                                f"`{binding.local}`: fix that import first")
         if not changes_import:
             return None
         loaded = _loaded_paths(binding)
@@ -119,11 +148,13 @@ class Safety:
             for use in other.uses:
                 for path in _deeper_paths(other.path, use.qualified):
                     if path in loaded and not self._loaded_elsewhere(path, binding):
-                        return (f"line {self._line(use.line)} reads `{path}` through `{other.local}`, and "
-                                "this import is what loads it: fix that line first")
+                        return (f"line {self.document_line(use.line)} reads `{path}` through "
+                                f"`{other.local}`, and this import is what loads it: fix that line first")
         return None
 
+    @functools.cached_property
     def _loaders(self) -> dict[str, list[Binding]]:
+        """Module path -> the imports that load it (the analysis does not change: once)."""
         found: dict[str, list[Binding]] = {}
         for binding in self.analysis.bindings:
             if binding.index >= 0:
@@ -132,7 +163,7 @@ class Safety:
         return found
 
     def _loaded_elsewhere(self, path: str, binding: Binding) -> bool:
-        return any(b is not binding and b.rule is None for b in self._loaders().get(path, ()))
+        return any(b is not binding and b.rule is None for b in self._loaders.get(path, ()))
 
     # -- binding a name ---------------------------------------------------------------------
     def can_bind(self, name: str, scope: Scope, qualified: str, uses: Collection[Use],
@@ -147,14 +178,15 @@ class Safety:
             if id(site.node) in replaced:
                 continue
             if import_site_target(site, self.package) != qualified:
-                return f"`{name}` is already bound in {scope.describe()} (line {self._line(site.line)})"
+                line_number = self.document_line(site.line)
+                return f"`{name}` is already bound in {scope.describe()} (line {line_number})"
             kept.append(site)
         if scope.kind is ScopeKind.MODULE:
             for star in scope.star_import_lines:
                 # A star import may bind the name too: whichever binding runs last wins, so ours
                 # must not come after it unless the same import already did.
                 if not kept or (star < line and not any(site.line > star for site in kept)):
-                    return f"the star import on line {self._line(star)} may also bind `{name}`"
+                    return f"the star import on line {self.document_line(star)} may also bind `{name}`"
         for use in uses:
             assert use.scope is not None
             seen = resolve(name, use.scope, extra=scope)
@@ -168,7 +200,7 @@ class Safety:
             if before is scope:
                 continue
             if resolve(name, load.scope, extra=scope) is scope:
-                return (f"`{name}` on line {self._line(load.line)} would then mean the new import")
+                return (f"`{name}` on line {self.document_line(load.line)} would then mean the new import")
         return None
 
     def builtin_visible(self, name: str, uses: Collection[Use]) -> str | None:
@@ -177,7 +209,7 @@ class Safety:
             return f"`{name}` cannot be checked here"
         module = self.analysis.scopes.module
         if module.star_import_lines:
-            return (f"the star import on line {self._line(module.star_import_lines[0])} may "
+            return (f"the star import on line {self.document_line(module.star_import_lines[0])} may "
                     f"bind `{name}`")
         for use in uses:
             assert use.scope is not None
@@ -190,5 +222,5 @@ class Safety:
         where = seen.describe() if seen is not None else "an enclosing scope"
         line = ""
         if seen is not None and seen.bindings.get(name):
-            line = f" (line {self._line(seen.bindings[name][0].line)})"
-        return f"`{name}` is bound in {where}{line}, where line {self._line(use.line)} uses it"
+            line = f" (line {self.document_line(seen.bindings[name][0].line)})"
+        return f"`{name}` is bound in {where}{line}, where line {self.document_line(use.line)} uses it"

@@ -197,17 +197,8 @@ class Fixer:
         raise NoFix(f"{reason}: import `{rule.new_path}` under another name by hand")
 
     def _imported_already(self, new: NewImport, use: Use) -> bool:
-        from ssot_ls.fix_safety import import_site_target
-        from ssot_ls.scopes import resolve
-
-        if new.local not in self.analysis.names or use.scope is None:
-            return False
-        seen = resolve(new.local, use.scope)
-        if seen is None:
-            return False
-        sites = seen.bindings.get(new.local, ())
-        targets = {import_site_target(s, self.package) for s in sites}
-        return targets == {new.qualified} and not any(s.conditional for s in sites)
+        return use.scope is not None and \
+            self.safety.imported_here(new.local, use.scope, new.qualified) is not None
 
     def _rewrite_call(self, call: Call, callee: str, rule: Rule, work: Work) -> None:
         """Re-generate a call whose keywords change: callee, keywords, `await`."""

@@ -100,27 +100,24 @@ class BlockLayout:
         self.lines = text.splitlines()
 
     def laid_out(self, edits: list[Edit], layout: Layout) -> list[Edit]:
-        return laid_out(self.text, self, edits, layout)
-
-
-def laid_out(text: str, source: BlockLayout, edits: list[Edit], layout: Layout) -> list[Edit]:
-    """``edits`` (a fix's edits of ``text``), with every import block they touch laid out as
-    the project's formatter wants it."""
-    if not source.blocks or not edits:
-        return edits
-    newline, indent_unit, lines = source.newline, source.indent_unit, source.lines
-    result = list(edits)
-    for block in source.blocks:
-        inside = [e for e in result if block.line_start <= e.start and e.end <= block.line_end]
-        if not inside:
-            continue
-        rewritten = _rewrite_block(text, lines, block, inside, layout, newline, indent_unit)
-        if rewritten is not None:
-            result = [e for e in result if e not in inside] + [rewritten]
-        else:
-            result = [e for e in result if e not in inside] + \
-                [_wrapped(e, block.indent, layout, newline, indent_unit) for e in inside]
-    return result
+        """``edits`` (a fix's edits of the text), with every import block they touch laid out
+        as the project's formatter wants it."""
+        if not self.blocks or not edits:
+            return edits
+        result = list(edits)
+        for block in self.blocks:
+            inside = [e for e in result if block.line_start <= e.start and e.end <= block.line_end]
+            if not inside:
+                continue
+            rewritten = _rewrite_block(self.text, self.lines, block, inside, layout, self.newline,
+                                       self.indent_unit)
+            result = [e for e in result if e not in inside]
+            if rewritten is not None:
+                result.append(rewritten)
+            else:
+                result.extend(_wrapped(e, block.indent, layout, self.newline, self.indent_unit)
+                              for e in inside)
+        return result
 
 
 def _rewrite_block(text: str, lines: list[str], block: _Block, inside: list[Edit], layout: Layout,
